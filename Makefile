@@ -1,0 +1,61 @@
+# The front door: `make html` builds the site, `make test` runs every check. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUILDDIR := _build
+SPHINXBUILD := $(BIN)/sphinx-build
+# Strict: any warning, broken reference or lesson error fails the build, naming all of them.
+SPHINXOPTS ?= -nWT --keep-going
+export DASK_COURSE_DATA ?= $(CURDIR)/data/bluebikes
+
+.PHONY: help install graphviz data html html-noplot lesson-% livehtml test clean distclean
+
+help:
+	@echo "make html          build the course into $(BUILDDIR)/html (sets everything up first)"
+	@echo "make test          set up, then run the whole test suite, including a strict site build"
+	@echo "make html-noplot   build the pages without running the lessons (fast)"
+	@echo "make lesson-NAME   run only the lessons whose file name contains NAME, e.g. lesson-persist"
+	@echo "make livehtml      rebuild and reload in the browser while you edit"
+	@echo "make clean         remove the built site and the generated lesson pages"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[docs,test]"
+	@touch $@
+
+# Graphviz's `dot` draws the task graphs. Installed through apt-get where we may; else one line.
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "Graphviz's 'dot' is missing: install it (Debian/Ubuntu: sudo apt-get install graphviz; conda: conda install -c conda-forge graphviz), then run make again." >&2; exit 1; fi; \
+	  echo "Installing Graphviz (Debian package graphviz)..."; \
+	  $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+
+data: install
+	$(BIN)/python -m tutorial_helpers data generate
+
+html: install graphviz data
+	$(SPHINXBUILD) -b html $(SPHINXOPTS) . $(BUILDDIR)/html
+	@echo "Open $(BUILDDIR)/html/index.html in a browser."
+
+html-noplot: install
+	$(SPHINXBUILD) -b html -D plot_gallery=0 $(SPHINXOPTS) . $(BUILDDIR)/html
+
+lesson-%: install graphviz data
+	$(SPHINXBUILD) -b html -D sphinx_gallery_conf.filename_pattern='$*' $(SPHINXOPTS) . $(BUILDDIR)/html
+
+livehtml: install graphviz data
+	$(BIN)/sphinx-autobuild --host 127.0.0.1 --port 0 --ignore "*/lessons/*" --watch examples --watch src . $(BUILDDIR)/html
+
+test: install graphviz data
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(BUILDDIR) lessons jupyter_execute
+
+distclean: clean
+	rm -rf $(VENV) data

@@ -1,0 +1,104 @@
+"""The course's command line: ``python -m tutorial_helpers data generate|info|verify|download``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tutorial_helpers import bikes
+
+_PROG = "python -m tutorial_helpers"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=_PROG, description="Set up the Dask course's data.")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{data}")
+    data = groups.add_parser(
+        "data",
+        help="the Bluebikes trip data",
+        description=f"The Bluebikes trip data; it lives in $DASK_COURSE_DATA or {bikes.data_dir()}.",
+    )
+    commands = data.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    folder = argparse.ArgumentParser(add_help=False)
+    folder.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help=f"the data folder (default: {bikes.data_dir()})"
+    )
+
+    generate = commands.add_parser(
+        "generate", parents=[folder], help="write the synthetic trip files (no network needed)"
+    )
+    generate.add_argument("--scale", type=float, default=1.0, help="1.0 is about a million rows")
+    generate.add_argument("--year", type=int, default=2019, help="the year to simulate (%(default)s)")
+    generate.add_argument("--seed", type=int, default=2011, help="the random seed (%(default)s)")
+    generate.set_defaults(run=_generate)
+
+    info = commands.add_parser("info", parents=[folder], help="describe the data in the folder")
+    info.set_defaults(run=_info)
+
+    verify = commands.add_parser("verify", parents=[folder], help="check every file's sha256")
+    verify.set_defaults(run=_verify)
+
+    download = commands.add_parser(
+        "download", parents=[folder], help="fetch real monthly files from Bluebikes (needs a network)"
+    )
+    download.add_argument("--months", nargs="+", required=True, metavar="YYYYMM", help="e.g. 201907 201908")
+    download.add_argument("--base-url", help="where the zips are (default: the Bluebikes bucket)")
+    download.set_defaults(run=_download)
+    return parser
+
+
+def _generate(args) -> None:
+    bikes.generate(args.data_dir, scale=args.scale, year=args.year, seed=args.seed, progress=True)
+    _info(args)
+
+
+def _info(args) -> None:
+    folder = args.data_dir or bikes.data_dir()
+    files = bikes.trip_files(folder)
+    manifest = bikes._read_manifest(folder)
+    rows = sum(entry.get("rows", 0) for entry in manifest["files"])
+    size = sum(entry["bytes"] for entry in manifest["files"])
+    if manifest.get("kind") == "synthetic":
+        made = "synthetic, scale {scale}, year {year}, seed {seed} (generator v{generator_version})"
+        print(f"folder:  {folder}\ndata:    {made.format(**manifest)}")
+    else:
+        print(f"folder:  {folder}\ndata:    real Bluebikes trips, downloaded")
+    print(f"files:   {len(files)} monthly CSVs, {rows:,} rows, {_megabytes(size)}")
+    for entry in sorted(manifest["files"], key=lambda entry: entry["name"]):
+        print(f"  {entry['name']}  {entry.get('rows', 0):>10,} rows  {_megabytes(entry['bytes']):>9}")
+
+
+def _verify(args) -> None:
+    folder = args.data_dir or bikes.data_dir()
+    bikes.verify(folder)
+    print(f"{len(bikes.trip_files(folder))} files in {folder} match their sha256 in manifest.json")
+
+
+def _download(args) -> None:
+    options = {} if args.base_url is None else {"base_url": args.base_url}
+    paths = bikes.download(args.months, args.data_dir, progress=True, **options)
+    folder = paths[0].parent
+    print(f"{len(paths)} files verified in {folder}; see them with `{_PROG} data info --data-dir {folder}`")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
+def main(argv=None) -> int:
+    """Run the command line; return the exit status (1 for a mistake the message explains)."""
+    args = _parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (bikes.DataError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

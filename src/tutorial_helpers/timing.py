@@ -1,0 +1,158 @@
+"""Honest timings for lessons: compare alternatives and show a table of what was measured.
+
+``compare({"name": function, ...})`` runs each zero-argument function once to warm up, then
+``repeat`` more times, and reports the median wall time. A function should build its Dask
+collections afresh on every call (otherwise the scheduler may hand back results it still holds).
+Dask collections it returns, e.g. from ``persist()``, are waited for before the clock stops, and on
+a dask.distributed cluster the memory they hold there is reported too. The table states the
+machine and scheduler it was measured on, and shows as HTML in pages and notebooks, as text in a
+terminal.
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import dask
+import distributed
+
+from tutorial_helpers.cluster import current_client, describe
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One alternative's measurement: every timed run's wall time, and memory held on the cluster."""
+
+    name: str
+    seconds: tuple[float, ...]
+    held_bytes: int | None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+class Timings:
+    """The measurements of :func:`compare`, in the order given."""
+
+    def __init__(self, timings: list[Timing], *, repeat: int, warmup: int, measured_on: str):
+        self.timings = timings
+        self.repeat = repeat
+        self.warmup = warmup
+        self.measured_on = measured_on
+
+    def __getitem__(self, name: str) -> Timing:
+        return next(t for t in self.timings if t.name == name)
+
+    def speedup(self, slower: str, faster: str) -> float:
+        """How many times faster ``faster`` ran than ``slower``, by median."""
+        return self[slower].median / self[faster].median
+
+    def _rows(self) -> list[list[str]]:
+        fastest = min(t.median for t in self.timings)
+        show_memory = any(t.held_bytes is not None for t in self.timings)
+        rows = [["", "median", "min – max", "vs fastest"] + (["held on cluster"] if show_memory else [])]
+        for t in self.timings:
+            row = [
+                t.name,
+                _seconds(t.median),
+                f"{_seconds(min(t.seconds))} – {_seconds(max(t.seconds))}",
+                f"{t.median / fastest:.2f}×",
+            ]
+            if show_memory:
+                row.append("–" if t.held_bytes is None else _mib(t.held_bytes))
+            rows.append(row)
+        return rows
+
+    def caption(self) -> str:
+        return (
+            f"Wall time, median of {self.repeat} runs after {self.warmup} warm-up run(s), "
+            f"measured on {self.measured_on}."
+        )
+
+    def __repr__(self) -> str:
+        rows = self._rows()
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines + [self.caption()])
+
+    def _repr_html_(self) -> str:
+        header, *body = self._rows()
+        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in body
+        )
+        return (
+            '<table class="timing-table">'
+            f"<caption>{html.escape(self.caption())}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        )
+
+
+def compare(
+    alternatives: Mapping[str, Callable[[], object]], *, repeat: int = 3, warmup: int = 1
+) -> Timings:
+    """Time each alternative: ``warmup`` untimed runs, then the median of ``repeat`` timed runs."""
+    if repeat < 3:
+        raise ValueError("repeat must be at least 3 for a meaningful median")
+    client = current_client()
+    timings = []
+    for name, function in alternatives.items():
+        for _ in range(warmup):
+            _run(function, client)
+        runs = [_run(function, client) for _ in range(repeat)]
+        held = [h for _, h in runs if h is not None]
+        timings.append(
+            Timing(name, tuple(s for s, _ in runs), statistics.median(held) if held else None)
+        )
+    return Timings(timings, repeat=repeat, warmup=warmup, measured_on=describe(client))
+
+
+def _run(function: Callable[[], object], client: distributed.Client | None) -> tuple[float, int | None]:
+    before = _bytes_on_cluster(client)
+    start = time.perf_counter()
+    result = function()
+    collections = [x for x in _flatten(result) if dask.is_dask_collection(x)]
+    if client is not None and collections:
+        distributed.wait(collections)  # persist() returns before the work is done
+    seconds = time.perf_counter() - start
+    held = None
+    if client is not None and collections:
+        held = max(0, _bytes_on_cluster(client) - before)
+    del result, collections
+    _wait_for_release(client, before)
+    return seconds, held
+
+
+def _wait_for_release(client: distributed.Client | None, baseline: int, timeout: float = 5.0) -> None:
+    """Let the cluster forget a run's data before the next run measures its own."""
+    deadline = time.monotonic() + timeout
+    while client is not None and _bytes_on_cluster(client) > baseline and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _bytes_on_cluster(client: distributed.Client | None) -> int:
+    if client is None:
+        return 0
+    return sum(client.nbytes(summary=True).values())
+
+
+def _flatten(result: object) -> list[object]:
+    if isinstance(result, (tuple, list)):
+        return [item for part in result for item in _flatten(part)]
+    if isinstance(result, dict):
+        return _flatten(list(result.values()))
+    return [result]
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _mib(nbytes: int) -> str:
+    return f"{nbytes / 2**20:.1f} MiB"

@@ -1,0 +1,17 @@
+"""The course's questions answered in plain pandas, file by file: what every lesson must match."""
+
+import pandas as pd
+
+
+def clean_trips(path) -> pd.DataFrame:
+    trips = pd.read_csv(path, parse_dates=["starttime", "stoptime"])
+    return trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
+
+
+def answers(files) -> dict[str, pd.Series]:
+    clean = pd.concat([clean_trips(path) for path in files], ignore_index=True)
+    return {
+        "trips_per_station": clean["start station name"].value_counts(),
+        "minutes_by_usertype": clean.groupby("usertype")["tripduration"].mean() / 60,
+        "trips_per_hour": clean["starttime"].dt.hour.value_counts(),
+    }

@@ -1,0 +1,224 @@
+"""The synthetic Bluebikes data: schema, realism, determinism, reuse and crash safety."""
+
+import json
+import re
+import time
+
+import pandas as pd
+import pytest
+
+from tutorial_helpers import bikes
+
+SCALE = 0.005  # about 5,000 rows: a fraction of a second
+
+
+@pytest.fixture
+def trips(tmp_path):
+    """A small generated year, read back with pandas the way a lesson would."""
+    paths = bikes.generate(tmp_path, scale=SCALE)
+    return pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
+
+
+def test_one_file_per_month_named_like_the_real_ones(tmp_path):
+    paths = bikes.generate(tmp_path, scale=SCALE, year=2020)
+
+    assert [path.name for path in paths] == [f"2020{m:02d}-bluebikes-tripdata.csv" for m in range(1, 13)]
+    assert bikes.trip_files(tmp_path) == paths
+
+
+def test_same_parameters_give_the_same_bytes(tmp_path):
+    first = bikes.generate(tmp_path / "a", scale=SCALE)
+    second = bikes.generate(tmp_path / "b", scale=SCALE)
+    other_seed = bikes.generate(tmp_path / "c", scale=SCALE, seed=7)
+
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert first[0].read_bytes() != other_seed[0].read_bytes()
+
+
+def test_columns_and_types_read_back_as_in_the_real_files(trips, tmp_path):
+    assert list(trips.columns) == bikes.SCHEMA
+    header = bikes.trip_files(tmp_path)[0].read_text().splitlines()[0]
+    assert header == ",".join(f'"{name}"' for name in bikes.SCHEMA)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{4}", trips["starttime"][0])
+
+    start = pd.to_datetime(trips["starttime"], format="%Y-%m-%d %H:%M:%S.%f")
+    stop = pd.to_datetime(trips["stoptime"], format="%Y-%m-%d %H:%M:%S.%f")
+    assert start.is_monotonic_increasing  # each file sorted by start time, the files by month
+    assert (start.dt.year == 2019).all()
+    elapsed = (stop - start).dt.total_seconds()
+    assert ((elapsed - trips["tripduration"]).between(0, 1)).all()
+    numeric = [name for name in bikes.SCHEMA if name not in {"starttime", "stoptime"} and "name" not in name]
+    numeric.remove("usertype")
+    assert all(pd.api.types.is_numeric_dtype(trips[name]) for name in numeric)
+    assert set(trips["usertype"]) == {"Subscriber", "Customer"}
+    assert set(trips["gender"]) == {0, 1, 2}
+
+
+def test_values_are_plausible(trips):
+    assert trips["start station name"].nunique() >= 60
+    assert trips["start station latitude"].between(42.33, 42.40).all()
+    assert trips["start station longitude"].between(-71.14, -71.03).all()
+    assert 8 * 60 <= trips["tripduration"].median() <= 16 * 60
+    customer = trips["usertype"] == "Customer"
+    assert 0.1 < customer.mean() < 0.3
+    assert trips["tripduration"][customer].median() > trips["tripduration"][~customer].median()
+    assert trips["birth year"].dropna().between(1940, 2003).all()
+    busiest = trips["start station name"].value_counts()
+    assert busiest.iloc[0] > 5 * busiest.median()  # popularity is skewed
+
+
+def test_a_few_rows_are_dirty(trips):
+    no_birth_year = trips["birth year"].isna()
+    no_end_station = trips["end station id"].isna()
+    bad_duration = trips["tripduration"] <= 0
+
+    assert no_birth_year.any() and no_end_station.any() and bad_duration.any()
+    assert 0.002 <= (no_birth_year | no_end_station | bad_duration).mean() <= 0.03
+    assert trips.loc[no_end_station, bikes.SCHEMA[8:11]].isna().all().all()
+    start = pd.to_datetime(trips["starttime"][bad_duration])
+    assert (pd.to_datetime(trips["stoptime"][bad_duration]) <= start).all()
+
+
+def test_summer_is_busier_and_commuters_peak(trips):
+    start = pd.to_datetime(trips["starttime"])
+    per_month = start.dt.month.value_counts()
+    assert per_month[7] > 2 * per_month[1]
+
+    weekday_hours = start[start.dt.day_of_week < 5].dt.hour.value_counts()
+    assert weekday_hours[8] > weekday_hours[11] and weekday_hours[17] > weekday_hours[11]
+
+
+def test_a_second_call_reuses_the_files(tmp_path):
+    paths = bikes.generate(tmp_path, scale=SCALE)
+    written = [path.stat().st_mtime_ns for path in paths]
+
+    started = time.perf_counter()
+    again = bikes.generate(tmp_path, scale=SCALE)
+
+    assert time.perf_counter() - started < 0.5
+    assert again == paths
+    assert [path.stat().st_mtime_ns for path in paths] == written
+
+
+def test_other_parameters_regenerate(tmp_path):
+    bikes.generate(tmp_path, scale=SCALE, seed=1)
+    before = json.loads((tmp_path / "manifest.json").read_text())
+
+    paths = bikes.generate(tmp_path, scale=SCALE, seed=2)
+    after = json.loads((tmp_path / "manifest.json").read_text())
+
+    assert after["seed"] == 2 and before["files"] != after["files"]
+    bikes.verify(tmp_path)
+    assert bikes.generate(tmp_path, scale=SCALE, year=2018)[0].name.startswith("2018")
+    assert not any(path.exists() for path in paths)  # the 2019 files are gone
+
+
+def test_a_missing_or_resized_file_is_regenerated(tmp_path):
+    paths = bikes.generate(tmp_path, scale=SCALE)
+    expected = paths[4].read_bytes()
+    paths[4].write_bytes(expected[:100])
+
+    bikes.generate(tmp_path, scale=SCALE)
+
+    assert paths[4].read_bytes() == expected
+
+
+def test_a_crash_keeps_the_previous_data(tmp_path, monkeypatch):
+    bikes.generate(tmp_path, scale=SCALE)
+    manifest = (tmp_path / "manifest.json").read_bytes()
+    files = {path: path.read_bytes() for path in bikes.trip_files(tmp_path)}
+    write, calls = bikes._to_csv_bytes, []
+
+    def crash_on_the_third_month(frame):
+        calls.append(frame)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return write(frame)
+
+    monkeypatch.setattr(bikes, "_to_csv_bytes", crash_on_the_third_month)
+    with pytest.raises(KeyboardInterrupt):
+        bikes.generate(tmp_path, scale=SCALE, seed=99)
+
+    assert (tmp_path / "manifest.json").read_bytes() == manifest
+    assert {path: path.read_bytes() for path in bikes.trip_files(tmp_path)} == files
+    bikes.verify(tmp_path)
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_leftovers_of_a_killed_run_are_removed(tmp_path):
+    leftover = tmp_path / ".201901-bluebikes-tripdata.csv.x1y2.tmp"
+    leftover.write_text("half a file")
+
+    bikes.generate(tmp_path, scale=SCALE)
+
+    assert not leftover.exists()
+
+
+def test_missing_data_names_the_command(tmp_path):
+    with pytest.raises(bikes.DataError) as error:
+        bikes.trip_files(tmp_path / "nowhere")
+
+    message = str(error.value)
+    assert "\n" not in message
+    assert str(tmp_path / "nowhere") in message
+    assert "python -m tutorial_helpers data generate" in message
+
+
+def test_a_truncated_file_names_itself_and_the_command(tmp_path):
+    paths = bikes.generate(tmp_path, scale=SCALE)
+    with open(paths[2], "r+b") as stream:
+        stream.truncate(12)
+
+    with pytest.raises(bikes.DataError) as error:
+        bikes.trip_files(tmp_path)
+
+    message = str(error.value)
+    assert "\n" not in message
+    assert f"{paths[2].name} has 12 bytes" in message
+    assert f"data generate --scale {SCALE} --data-dir {tmp_path}" in message
+
+
+def test_verify_catches_a_flipped_byte(tmp_path):
+    paths = bikes.generate(tmp_path, scale=SCALE)
+    bikes.verify(tmp_path)
+    data = bytearray(paths[5].read_bytes())
+    data[len(data) // 2] ^= 1
+    paths[5].write_bytes(bytes(data))
+
+    assert bikes.trip_files(tmp_path) == paths  # same size: the cheap check cannot tell
+    with pytest.raises(bikes.DataError, match=paths[5].name):
+        bikes.verify(tmp_path)
+
+
+def test_an_unreadable_manifest_is_a_data_error(tmp_path):
+    bikes.generate(tmp_path, scale=SCALE)
+    (tmp_path / "manifest.json").write_text("{not json")
+
+    with pytest.raises(bikes.DataError, match="unreadable manifest.json"):
+        bikes.trip_files(tmp_path)
+    bikes.generate(tmp_path, scale=SCALE)  # and generating again repairs it
+    bikes.verify(tmp_path)
+
+
+def test_data_dir_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASK_COURSE_DATA", str(tmp_path / "course"))
+    assert bikes.data_dir() == tmp_path / "course"
+
+    monkeypatch.delenv("DASK_COURSE_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert bikes.data_dir() == tmp_path / "cache" / "dask-course" / "bluebikes"
+
+
+def test_the_default_folder_is_used_and_named_without_options(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASK_COURSE_DATA", str(tmp_path))
+    with pytest.raises(bikes.DataError, match=r"run `python -m tutorial_helpers data generate`$"):
+        bikes.trip_files()
+
+    assert bikes.generate(scale=SCALE)[0].parent == tmp_path
+
+
+@pytest.mark.parametrize("options", [{"scale": 0}, {"scale": float("nan")}, {"year": 1800}, {"seed": -1}])
+def test_bad_parameters_are_refused(tmp_path, options):
+    with pytest.raises(ValueError):
+        bikes.generate(tmp_path, **options)
+    assert not any(tmp_path.iterdir())
