@@ -13,6 +13,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_design",
     "tutorial_helpers.cluster",  # one Dask cluster for the whole build, closed at its end
+    "tutorial_helpers.staleness",  # re-run lessons when helpers, data or libraries change
 ]
 root_doc = "docs/index"
 nitpicky = True
@@ -66,6 +67,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "download_all_examples": True,
     "min_reported_time": 0,
+    "show_memory": True,  # peak memory of each lesson in the build process (memory_profiler)
 }
 
 # -- HTML output -----------------------------------------------------------------------------
