@@ -8,7 +8,7 @@ SPHINXBUILD := $(BIN)/sphinx-build
 SPHINXOPTS ?= -nWT --keep-going
 export DASK_COURSE_DATA ?= $(CURDIR)/data/bluebikes
 
-.PHONY: help install graphviz data html html-noplot lesson-% livehtml test clean distclean
+.PHONY: help install graphviz data html html-noplot lesson-% livehtml test bench clean distclean
 
 help:
 	@echo "make html          build the course into $(BUILDDIR)/html (sets everything up first)"
@@ -16,6 +16,7 @@ help:
 	@echo "make html-noplot   build the pages without running the lessons (fast)"
 	@echo "make lesson-NAME   run only the lessons whose file name contains NAME, e.g. lesson-persist"
 	@echo "make livehtml      rebuild and reload in the browser while you edit"
+	@echo "make bench         measure data generation and cold, no-change and one-edit builds"
 	@echo "make clean         remove the built site and the generated lesson pages"
 
 install: $(VENV)/.installed
@@ -53,6 +54,10 @@ livehtml: install graphviz data
 
 test: install graphviz data
 	$(BIN)/python -m pytest
+
+# Figures for maintainers, in a throwaway copy of the tree: prints a table, writes JSON.
+bench: install graphviz
+	$(BIN)/python benchmarks/build_bench.py
 
 clean:
 	rm -rf $(BUILDDIR) lessons jupyter_execute
