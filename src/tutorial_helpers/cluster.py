@@ -26,10 +26,12 @@ from dask.system import CPU_COUNT
 from distributed.system import MEMORY_LIMIT
 from sphinx.util import logging
 
+from tutorial_helpers import bikes
+
 # Each worker's ceiling. Keeps the build polite on a shared login node, and lets a lesson show an
 # array bigger than one worker's memory without needing a huge machine.
 WORKER_MEMORY_CAP = 4 * 2**30
-CONNECT_TIMEOUT = "5s"
+CONNECT_TIMEOUT = "3s"
 COMPUTED_ON_FILE = "computed_on.json"
 
 logger = logging.getLogger(__name__)  # Sphinx's logger: shows in the build output
@@ -53,6 +55,10 @@ def build_cluster_spec() -> dict:
     )
 
 
+class SchedulerUnreachable(ConnectionError):
+    """DASK_SCHEDULER_ADDRESS names a scheduler that does not answer."""
+
+
 def build_client() -> distributed.Client:
     """The build's client, starting the cluster (or connecting to one) on first use."""
     if "client" not in _build:
@@ -60,11 +66,10 @@ def build_client() -> distributed.Client:
         if address:
             try:
                 client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
-            except OSError as error:
-                raise RuntimeError(
-                    f"cannot reach the Dask scheduler at DASK_SCHEDULER_ADDRESS={address} "
-                    f"({error.__class__.__name__}): start it, or unset the variable to build "
-                    "on a local cluster"
+            except OSError:
+                raise SchedulerUnreachable(
+                    f"no Dask scheduler answers at DASK_SCHEDULER_ADDRESS={address} within "
+                    f"{CONNECT_TIMEOUT}: start it, or unset the variable to build on a local cluster"
                 ) from None
         else:
             cluster = distributed.LocalCluster(**build_cluster_spec())
@@ -139,7 +144,22 @@ def add_computed_on_note(app, docname: str, source: list[str]) -> None:
         source[0] += f"\n\n.. rubric:: Where these outputs were computed\n\n{where}.\n"
 
 
+def check_before_lessons(app) -> None:
+    """Sphinx ``builder-inited`` hook: stop with one line if lessons cannot run, before any does."""
+    if str(app.config.plot_gallery).lower() in ("0", "false"):
+        return
+    try:
+        bikes.trip_files()
+        if os.environ.get("DASK_SCHEDULER_ADDRESS"):
+            build_client()
+    except (bikes.DataError, SchedulerUnreachable) as error:
+        # An expected mistake, not a crash: no traceback, and before sphinx-gallery runs anything.
+        raise SystemExit(f"error: {error}") from None
+
+
 def setup(app):
+    # Before sphinx-gallery's builder-inited handler (priority 500), which runs the lessons.
+    app.connect("builder-inited", check_before_lessons, priority=300)
     app.connect("source-read", add_computed_on_note)
     # Runs before sphinx-gallery's own build-finished handler, which raises on failed lessons.
     app.connect("build-finished", close_build_cluster, priority=100)

@@ -1,0 +1,158 @@
+"""The build fails loudly and cleanly: lesson errors, warnings, Ctrl-C, bad input, two builds at once.
+
+Each test builds a throwaway copy of the site that runs one small test lesson of its own
+(`examples/99_check/plot_99_*.py`); the course's own lessons are rendered but not run.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from conftest import ROOT, lesson_env
+
+pytestmark = pytest.mark.build
+
+
+def dask_processes_since(started: float) -> list[str]:
+    """Dask worker processes (spawned by multiprocessing) or CLI services created since ``started``."""
+    found = []
+    for process in psutil.process_iter(["cmdline", "create_time"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if process.info["create_time"] >= started and ("spawn_main" in cmdline or "distributed" in cmdline):
+            found.append(cmdline)
+    return found
+
+
+def mini_site(tmp_path: Path, lesson: str, name: str = "plot_99_check.py") -> Path:
+    site = tmp_path / "site"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for relative in filter(None, tracked.decode().split("\0")):
+        if (ROOT / relative).is_file():
+            (site / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / relative, site / relative)
+    topic = site / "examples" / "99_check"
+    topic.mkdir(parents=True)
+    (topic / "GALLERY_HEADER.rst").write_text(".. _check-lessons:\n\n99. Checks\n----------\n\nBuild checks.\n")
+    (topic / name).write_text(textwrap.dedent(lesson))
+    return site
+
+
+def sphinx_command(site: Path) -> list[str]:
+    return [sys.executable, "-m", "sphinx", "-b", "html", "-nW", "--keep-going",
+            "-D", "sphinx_gallery_conf.filename_pattern=plot_99_", "-D", "nb_execution_mode=off",
+            "-d", str(site / "_build" / "doctrees"), str(site), str(site / "_build" / "html")]
+
+
+def build(site: Path, env: dict, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(sphinx_command(site), env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def env(small_data):
+    return lesson_env(small_data)
+
+
+GOOD_LESSON = '''\
+"""
+A check lesson
+==============
+
+Computes one sum on the build cluster.
+"""
+
+# %%
+# Sum
+# ---
+import dask.array as da
+
+total = da.ones(1000, chunks=100).sum().compute()
+print(total)
+'''
+
+
+def test_a_failing_lesson_fails_the_build_naming_file_and_line(tmp_path, env):
+    lesson = GOOD_LESSON + "\n# %%\n# Oops\n# ----\nresult = 1 / 0\n"
+    error_line = lesson.splitlines().index("result = 1 / 0") + 1
+    site = mini_site(tmp_path, lesson)
+    started = time.time()
+    result = build(site, env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "plot_99_check.py" in output and f"line {error_line}" in output
+    assert "ZeroDivisionError" in output
+    assert not (site / "_build" / "html" / "lessons" / "99_check" / "plot_99_check.html").exists()
+    time.sleep(1)
+    assert dask_processes_since(started) == []
+
+
+def test_a_warning_fails_the_build_and_names_the_lesson(tmp_path, env):
+    lesson = GOOD_LESSON.replace("Computes one sum", "Computes one sum, see :ref:`no-such-label`")
+    result = build(mini_site(tmp_path, lesson), env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "plot_99_check" in output and "no-such-label" in output
+
+
+def test_ctrl_c_closes_the_build_cluster(tmp_path, env):
+    lesson = GOOD_LESSON + "\n# %%\n# Wait\n# ----\nimport time\n\ntime.sleep(120)\n"
+    site = mini_site(tmp_path, lesson)
+    started = time.time()
+    # Like a terminal: SIGINT handled by default (a background job would ignore it, and so would
+    # everything started from it), and Ctrl-C goes to the build's whole process group.
+    build_process = subprocess.Popen(
+        sphinx_command(site), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.time() + 120
+    while not any("spawn_main" in c for c in dask_processes_since(started)):
+        assert time.time() < deadline and build_process.poll() is None, "the build cluster never started"
+        time.sleep(0.2)
+    time.sleep(2)  # let the lesson reach its sleep
+    os.killpg(build_process.pid, signal.SIGINT)
+    output, _ = build_process.communicate(timeout=60)
+    assert "Interrupted" in output
+    assert build_process.returncode != 0
+    deadline = time.time() + 30
+    while dask_processes_since(started) and time.time() < deadline:
+        time.sleep(0.5)
+    assert dask_processes_since(started) == []
+
+
+@pytest.mark.parametrize(
+    "setting, expected",
+    [
+        ({"DASK_SCHEDULER_ADDRESS": "tcp://127.0.0.1:9"}, "no Dask scheduler answers at DASK_SCHEDULER_ADDRESS"),
+        ({"DASK_COURSE_DATA": "/nonexistent/course-data"}, "run `python -m tutorial_helpers data generate`"),
+    ],
+    ids=["unreachable-scheduler", "missing-data"],
+)
+def test_bad_input_stops_the_build_with_one_line(tmp_path, env, setting, expected):
+    site = mini_site(tmp_path, GOOD_LESSON)
+    started = time.monotonic()
+    result = build(site, {**env, **setting}, timeout=60)
+    elapsed = time.monotonic() - started
+    assert result.returncode != 0
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1 and expected in error_lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert elapsed < 15  # Sphinx's own start-up is most of it
+
+
+def test_two_builds_at_once_both_succeed(tmp_path, env):
+    sites = [mini_site(tmp_path / name, GOOD_LESSON) for name in ("one", "two")]
+    builds = [subprocess.Popen(sphinx_command(site), env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True) for site in sites]
+    outputs = [b.communicate(timeout=600)[0] for b in builds]
+    for build_process, output in zip(builds, outputs):
+        assert build_process.returncode == 0, output[-3000:]
+    for site in sites:
+        page = site / "_build" / "html" / "lessons" / "99_check" / "plot_99_check.html"
+        assert "1000" in page.read_text()
