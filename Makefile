@@ -8,11 +8,11 @@ SPHINXBUILD := $(BIN)/sphinx-build
 SPHINXOPTS ?= -nWT --keep-going
 export DASK_COURSE_DATA ?= $(CURDIR)/data/bluebikes
 
-.PHONY: help install graphviz data html html-noplot lesson-% livehtml test bench clean distclean
+.PHONY: help install graphviz mpi browser data html html-noplot lesson-% livehtml test bench clean distclean
 
 help:
 	@echo "make html          build the course into $(BUILDDIR)/html (sets everything up first)"
-	@echo "make test          set up, then run the whole test suite, including a strict site build"
+	@echo "make test          set up, then run the whole test suite: a strict site build, checked in a browser"
 	@echo "make html-noplot   build the pages without running the lessons (fast)"
 	@echo "make lesson-NAME   run only the lessons whose file name contains NAME, e.g. lesson-persist"
 	@echo "make livehtml      rebuild and reload in the browser while you edit"
@@ -36,6 +36,16 @@ graphviz:
 	  echo "Installing Graphviz (Debian package graphviz)..."; \
 	  $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
 
+# Headless Chromium and its driver check the built site as a learner's browser would
+# (tests/test_browser.py). Debian's packages, through apt-get where we may; else one line.
+browser:
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "Chromium and its driver are missing: install them (Debian: sudo apt-get install chromium chromium-driver), then run make again." >&2; exit 1; fi; \
+	  echo "Installing Chromium (Debian packages chromium and chromium-driver)..."; \
+	  $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
 data: install
 	$(BIN)/python -m tutorial_helpers data generate
 
@@ -52,7 +62,18 @@ lesson-%: install graphviz data
 livehtml: install graphviz data
 	$(BIN)/sphinx-autobuild --host 127.0.0.1 --port 0 --ignore "*/lessons/*" --watch examples --watch src . $(BUILDDIR)/html
 
-test: install graphviz data
+# Open MPI's `mpirun` runs examples/13_multi_node/bikes_mpi.py in tests/test_mpi.py. Installed
+# through apt-get where we may; elsewhere that one test is skipped and says why.
+mpi:
+	@command -v mpirun >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "Open MPI's 'mpirun' is missing, so tests/test_mpi.py will be skipped (Debian/Ubuntu: sudo apt-get install openmpi-bin)." >&2; exit 0; fi; \
+	  echo "Installing Open MPI (Debian package openmpi-bin)..."; \
+	  { $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openmpi-bin >/dev/null; } \
+	  || echo "Could not install openmpi-bin, so tests/test_mpi.py will be skipped." >&2; }
+
+test: install graphviz browser mpi data
 	$(BIN)/python -m pytest
 
 # Figures for maintainers, in a throwaway copy of the tree: prints a table, writes JSON.

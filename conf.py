@@ -1,6 +1,8 @@
 # Sphinx configuration of the Dask course. Settings only: behaviour lives in tutorial_helpers.
 import warnings
 
+from tutorial_helpers.memory import peak_memory
+
 # -- Project ---------------------------------------------------------------------------------
 project = "Scaling pandas and NumPy with Dask"
 author = "The Dask course authors"
@@ -9,11 +11,13 @@ copyright = "2026, the Dask course authors"
 # -- General ---------------------------------------------------------------------------------
 extensions = [
     "myst_nb",
+    "sphinx.ext.intersphinx",
     "sphinx_gallery.gen_gallery",
     "sphinx_copybutton",
     "sphinx_design",
     "tutorial_helpers.cluster",  # one Dask cluster for the whole build, closed at its end
     "tutorial_helpers.staleness",  # re-run lessons when helpers, data or libraries change
+    "tutorial_helpers.reports",  # copies lessons' Dask performance reports next to their pages
 ]
 root_doc = "docs/index"
 nitpicky = True
@@ -34,6 +38,8 @@ exclude_patterns = [
     ".pytest_cache",
     "**/.pytest_cache",
     "docs/_root",
+    "docs/_static",
+    "**sg_execution_times.rst",  # left by builds before write_computation_times was turned off
 ]
 # Deprecations from the libraries the course teaches fail the build instead of scrolling by.
 warnings.filterwarnings("error", category=FutureWarning)
@@ -44,6 +50,32 @@ nb_execution_mode = "auto"  # pages whose cells carry no stored output are execu
 nb_execution_raise_on_error = True
 nb_execution_timeout = 120
 
+# -- intersphinx -------------------------------------------------------------------------------
+# Where the libraries' API docs are: sphinx-gallery links names in lesson code (`dd.read_csv`,
+# `Client`, ...) to them through these inventories (its own `reference_url` is deprecated and
+# ignored since 0.22). Each project also names an empty local inventory as a second location.
+# Sphinx 9 reports an inventory it cannot reach as an untyped warning ("failed to reach any of
+# the inventories"), which `suppress_warnings` cannot target and `-W` turns into an error; when a
+# project has a location that loads, the failures are logged at info level only. So an offline
+# build (the build machine and CI have no network) reads the empty one, succeeds and simply has
+# no API links; an online build reads the real one first.
+_OFFLINE = "docs/_intersphinx/empty-objects.inv"
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3/", (None, _OFFLINE)),
+    "numpy": ("https://numpy.org/doc/stable/", (None, _OFFLINE)),
+    "pandas": ("https://pandas.pydata.org/docs/", (None, _OFFLINE)),
+    "dask": ("https://docs.dask.org/en/stable/", (None, _OFFLINE)),
+    "distributed": ("https://distributed.dask.org/en/stable/", (None, _OFFLINE)),
+    "matplotlib": ("https://matplotlib.org/stable/", (None, _OFFLINE)),
+}
+# Re-fetch the real inventories on every build. A cached one within the limit is not fetched
+# again, and then the local empty location is read and replaces it: with the default 5 days an
+# incremental online build would lose its links.
+intersphinx_cache_limit = 0
+# Seconds per connection attempt: an unreachable host costs at most this (the six fetches run in
+# parallel), not the operating system's minutes-long TCP timeout. Name lookups are not covered.
+intersphinx_timeout = 5
+
 # -- sphinx-gallery ----------------------------------------------------------------------------
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
@@ -52,7 +84,13 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",  # plot_01_..., plot_02_... set the course order
     # A lesson that raises is a broken lesson: stop the build instead of rendering a traceback.
     "abort_on_example_error": True,
-    "image_scrapers": ("matplotlib", "tutorial_helpers.graphs.scraper"),
+    "image_scrapers": (
+        "matplotlib",
+        "tutorial_helpers.graphs.scraper",
+        "tutorial_helpers.reports.scraper",
+    ),
+    # Batch scripts beside the lessons are shown by literalinclude, not pages of their own.
+    "ignore_pattern": r"__init__\.py|bikes_batch\.py|bikes_mpi\.py",
     # Run before AND after each lesson: the Dask reset must undo what a lesson changed.
     "reset_modules": (
         "matplotlib",
@@ -66,19 +104,69 @@ sphinx_gallery_conf = {
     "capture_repr": ("_repr_html_", "__repr__"),
     "remove_config_comments": True,
     "download_all_examples": True,
+    # Its sg_execution_times pages load jQuery and DataTables from a CDN: console errors, and
+    # no sortable table, wherever the site is read offline. Each lesson states its own time.
+    "write_computation_times": False,
     "min_reported_time": 0,
-    "show_memory": True,  # peak memory of each lesson in the build process (memory_profiler)
+    # Peak memory of each lesson in the build process. sphinx-gallery takes only a callable here
+    # (no dotted name); its default, memory_profiler, forks the threaded build process per block.
+    "show_memory": peak_memory,
+    # Prepended to every downloaded notebook, so that it runs top to bottom on a learner's
+    # machine: installs the PyPI packages it misses; tutorial_helpers is not on PyPI.
+    "first_notebook_cell": """\
+# Check what the lessons need; install what is missing into this notebook's Python.
+import importlib.util, shutil
+
+_needed = {"dask": "dask[complete]", "distributed": "distributed", "pandas": "pandas",
+           "numpy": "numpy", "pyarrow": "pyarrow", "graphviz": "graphviz",
+           "matplotlib": "matplotlib"}
+_missing = " ".join(f'"{pip_name}"' for module, pip_name in _needed.items()
+                    if importlib.util.find_spec(module) is None)
+if _missing:
+    %pip install --quiet {_missing}
+    importlib.invalidate_caches()
+if shutil.which("dot") is None:
+    print("Graphviz's `dot` program is missing, so task graphs cannot be drawn: "
+          "see the course's Setting up page.")
+if importlib.util.find_spec("tutorial_helpers") is None:
+    raise ModuleNotFoundError("tutorial_helpers is missing: it is not on PyPI; in a clone of the "
+                              "course repository run `pip install -e .` (see the course's "
+                              "Setting up page), then restart the kernel.")""",
 }
 
 # -- HTML output -----------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = project
-html_static_path = []
+html_favicon = "docs/_static/favicon.svg"  # without one, every page's /favicon.ico is a console 404
+html_static_path = ["docs/_static"]
 html_extra_path = ["docs/_root"]  # index.html at the site root, pointing to the home page
+html_show_sourcelink = False  # a lesson's source is its .py download, not the generated .rst
 html_theme_options = {
+    "logo": {"text": "Scaling with Dask"},  # the full title does not fit beside the navbar links
+    "navbar_align": "left",
+    "header_links_before_dropdown": 6,
     "navigation_with_keys": False,
-    "show_prev_next": True,
+    "show_prev_next": True,  # previous/next follow the toctree: home, set-up, lessons in order
+    # A lesson's downloads stay in view beside its table of contents, not only at its end
+    # (sphinx-gallery's component shows nothing on pages that have no downloads). Not on the
+    # lessons index, where it would label the all-lessons zips "source code" and "notebook".
+    "secondary_sidebar_items": {"**": ["page-toc", "sg_download_links"], "lessons/index": ["page-toc"]},
+}
+# The pages under docs/ have no sections to navigate: their code gets the width instead.
+html_sidebars = {"docs/*": []}
+html_context = {
+    # Light, dark or the reader's system setting (the switcher in the navbar). Unset, the
+    # theme logs "Got invalid theme mode" as a console error on a first visit.
+    "default_mode": "auto",
 }
 
 # -- sphinx-copybutton -------------------------------------------------------------------------
+# A copy button on every block a learner copies from: lesson code, code blocks in the text and
+# myst-nb input cells. Not on outputs: sphinx-gallery puts them in `div.sphx-glr-script-out`,
+# myst-nb in `div.output`; a button there would copy a printout as if it were code.
+copybutton_selector = ":not(.sphx-glr-script-out):not(.output) > div.highlight pre"
+# Never copy prompts or the output lines of a console session: `>>> `/`... ` (Python) and `$ `
+# (shell) prompts are stripped, and in a block that has prompts only the prompted lines are kept.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
 copybutton_exclude = ".linenos, .gp, .go"

@@ -1,4 +1,4 @@
-"""Shared fixtures: a small course data set, and lessons run the ways learners run them."""
+"""Shared fixtures: a small course data set, lessons run the ways learners run them, the built site."""
 
 import os
 import pickle
@@ -6,8 +6,11 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tutorial_helpers import bikes
@@ -58,13 +61,59 @@ with open(out, "wb") as f:
 
 def run_lesson_namespace(lesson: Path, data_dir: Path, workdir: Path) -> dict:
     """Run a lesson and then its exercise solutions; return the picklable globals it left."""
-    solutions_file = workdir / "solutions.py"
-    solutions_file.write_text("\n".join(solutions(lesson)))
+    return _run_namespace(lesson, "\n".join(solutions(lesson)), data_dir, workdir)
+
+
+def run_code_namespace(code: str, data_dir: Path, workdir: Path) -> dict:
+    """Run ``code`` (e.g. copied from a page) as a fresh script; return its picklable globals."""
+    script = workdir / "copied_lesson.py"
+    script.write_text(code)
+    return _run_namespace(script, "", data_dir, workdir)
+
+
+def _run_namespace(script: Path, then: str, data_dir: Path, workdir: Path) -> dict:
+    then_file = workdir / "then.py"
+    then_file.write_text(then)
     out = workdir / "namespace.pickle"
     result = subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(lesson), str(solutions_file), str(out)],
+        [sys.executable, "-c", _RUNNER, str(script), str(then_file), str(out)],
         cwd=workdir, env=lesson_env(data_dir), capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    # Written by the subprocess above from this project's own lesson: safe to unpickle.
+    # Written by the subprocess above from this project's own code: safe to unpickle.
     return pickle.loads(out.read_bytes())
+
+
+def _watch_listeners(root_pid: int, seen: set, stop: threading.Event) -> None:
+    """Record every listening address of the build's process tree until told to stop."""
+    while not stop.is_set():
+        try:
+            family = {root_pid} | {p.pid for p in psutil.Process(root_pid).children(recursive=True)}
+        except psutil.NoSuchProcess:
+            return
+        seen |= {(c.laddr.ip, c.laddr.port) for c in psutil.net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN and c.pid in family}
+        stop.wait(0.2)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The whole site, built strictly once per test session with the course's real data."""
+    out = tmp_path_factory.mktemp("site")
+    if "DASK_COURSE_DATA" not in os.environ:
+        pytest.fail("DASK_COURSE_DATA is not set: run the tests with `make test`")
+    started = time.time()
+    build = subprocess.Popen(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-nWT", "--keep-going",
+         "-d", str(out / "doctrees"), ".", str(out / "html")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"},
+    )
+    listeners, stop = set(), threading.Event()
+    watcher = threading.Thread(target=_watch_listeners, args=(build.pid, listeners, stop))
+    watcher.start()
+    log, _ = build.communicate(timeout=3000)
+    stop.set()
+    watcher.join()
+    return {"html": out / "html", "log": log, "returncode": build.returncode,
+            "listeners": listeners, "started": started}

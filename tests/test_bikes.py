@@ -33,6 +33,9 @@ def test_same_parameters_give_the_same_bytes(tmp_path):
 
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     assert first[0].read_bytes() != other_seed[0].read_bytes()
+    first_json, second_json = bikes.json_files(tmp_path / "a"), bikes.json_files(tmp_path / "b")
+    assert [p.read_bytes() for p in first_json] == [p.read_bytes() for p in second_json]
+    assert first_json[0].read_bytes() != bikes.json_files(tmp_path / "c")[0].read_bytes()
 
 
 def test_columns_and_types_read_back_as_in_the_real_files(trips, tmp_path):
@@ -88,6 +91,93 @@ def test_summer_is_busier_and_commuters_peak(trips):
     assert weekday_hours[8] > weekday_hours[11] and weekday_hours[17] > weekday_hours[11]
 
 
+def _parse(line):
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None
+
+
+def test_the_first_quarter_is_also_json_lines(tmp_path):
+    paths = bikes.generate(tmp_path, scale=SCALE, year=2020)
+
+    json_paths = bikes.json_files(tmp_path)
+    assert [path.name for path in json_paths] == [f"2020{m:02d}-bluebikes-tripdata.jsonl" for m in (1, 2, 3)]
+    assert bikes.trip_files(tmp_path) == paths  # the CSVs alone, as before
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["generator_version"] == bikes.GENERATOR_VERSION
+    assert [entry["name"] for entry in manifest["json_files"]] == [path.name for path in json_paths]
+    lines = [len(path.read_text().splitlines()) for path in json_paths]
+    assert [entry["rows"] for entry in manifest["json_files"]] == lines
+    assert lines == [-(-entry["rows"] // 3) for entry in manifest["files"][:3]]
+
+
+def test_json_lines_hold_the_same_trips_as_the_csvs(tmp_path):
+    paths = bikes.generate(tmp_path, scale=SCALE)
+
+    for csv_path, json_path in zip(paths, bikes.json_files(tmp_path)):
+        trips = pd.read_csv(csv_path).iloc[::3]  # every third trip: the first, the fourth, ...
+        lines = json_path.read_text().splitlines()
+        assert len(lines) == len(trips)  # one line per trip, in the same order
+        good = 0
+        for line, (_, trip) in zip(lines, trips.iterrows()):
+            record = _parse(line)
+            if record is None or not {"tripduration", "start", "user"} <= set(record):
+                continue
+            if record["tripduration"] == "n/a":
+                continue
+            good += 1
+            assert record["tripduration"] == trip["tripduration"]
+            assert record["starttime"] == trip["starttime"] and record["stoptime"] == trip["stoptime"]
+            assert record["start"]["name"] == trip["start station name"]
+            assert record["start"]["lat"] == trip["start station latitude"]
+            assert record["user"]["type"] == trip["usertype"]
+            assert record["bikeid"] == trip["bikeid"] and record["user"]["gender"] == trip["gender"]
+            if pd.isna(trip["end station id"]):
+                assert record["end"] is None
+            else:
+                assert record["end"]["id"] == trip["end station id"]
+                assert record["end"]["name"] == trip["end station name"]
+            birth_year = None if pd.isna(trip["birth year"]) else trip["birth year"]
+            assert record["user"]["birth_year"] == birth_year
+        assert good >= 0.98 * len(lines) - 3  # at least one broken line of each kind
+
+
+def test_a_few_json_lines_are_broken_on_purpose(tmp_path):
+    bikes.generate(tmp_path, scale=0.1)  # about 5,000 lines: shares are close to the targets
+    lines = [line for path in bikes.json_files(tmp_path) for line in path.read_text().splitlines()]
+    records = [_parse(line) for line in lines]
+
+    not_json = sum(record is None for record in records)
+    records = [record for record in records if record is not None]
+    wrong_type = sum(record.get("tripduration") == "n/a" for record in records)
+    missing = {key: sum(key not in record for record in records) for key in ("tripduration", "start", "user")}
+    assert not_json and wrong_type and all(missing.values())
+    assert 0.005 <= (not_json + wrong_type + sum(missing.values())) / len(lines) <= 0.01
+    # Apart from those, every record has every field, with the CSVs' types.
+    good = [r for r in records if isinstance(r.get("tripduration"), int) and {"start", "user"} <= set(r)]
+    assert all(isinstance(r["start"]["name"], str) and isinstance(r["start"]["lat"], float) for r in good)
+    assert all(r["end"] is None or isinstance(r["end"]["id"], int) for r in good)
+    assert any(r["end"] is None for r in good) and any(r["user"]["birth_year"] is None for r in good)
+
+
+def test_json_files_of_old_or_downloaded_data_name_the_fix(tmp_path):
+    bikes.generate(tmp_path, scale=SCALE)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    old = {key: value for key, value in manifest.items() if key != "json_files"} | {"generator_version": 1}
+    (tmp_path / "manifest.json").write_text(json.dumps(old))
+
+    with pytest.raises(bikes.DataError, match=r"predates the JSON-lines files: run `.*data generate --scale"):
+        bikes.json_files(tmp_path)
+    bikes.generate(tmp_path, scale=SCALE)  # a new generator version regenerates
+    assert len(bikes.json_files(tmp_path)) == 3
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"kind": "bluebikes", "files": []}))
+    with pytest.raises(bikes.DataError, match="no JSON-lines version") as error:
+        bikes.json_files(tmp_path)
+    assert "\n" not in str(error.value)
+
+
 def test_a_second_call_reuses_the_files(tmp_path):
     paths = bikes.generate(tmp_path, scale=SCALE)
     written = [path.stat().st_mtime_ns for path in paths]
@@ -105,12 +195,15 @@ def test_other_parameters_regenerate(tmp_path):
     before = json.loads((tmp_path / "manifest.json").read_text())
 
     paths = bikes.generate(tmp_path, scale=SCALE, seed=2)
+    json_paths = bikes.json_files(tmp_path)
     after = json.loads((tmp_path / "manifest.json").read_text())
 
     assert after["seed"] == 2 and before["files"] != after["files"]
+    assert before["json_files"] != after["json_files"]
     bikes.verify(tmp_path)
     assert bikes.generate(tmp_path, scale=SCALE, year=2018)[0].name.startswith("2018")
-    assert not any(path.exists() for path in paths)  # the 2019 files are gone
+    assert not any(path.exists() for path in paths + json_paths)  # the 2019 files are gone
+    assert bikes.json_files(tmp_path)[0].name.startswith("2018")
 
 
 def test_a_missing_or_resized_file_is_regenerated(tmp_path):
@@ -121,6 +214,21 @@ def test_a_missing_or_resized_file_is_regenerated(tmp_path):
     bikes.generate(tmp_path, scale=SCALE)
 
     assert paths[4].read_bytes() == expected
+
+
+def test_a_missing_json_file_is_a_data_error_and_regenerated(tmp_path):
+    bikes.generate(tmp_path, scale=SCALE)
+    json_path = bikes.json_files(tmp_path)[1]
+    expected = json_path.read_bytes()
+    json_path.unlink()
+
+    with pytest.raises(bikes.DataError, match=f"{json_path.name} is missing"):
+        bikes.json_files(tmp_path)
+    with pytest.raises(bikes.DataError):  # the folder is incomplete, whichever files one asks for
+        bikes.trip_files(tmp_path)
+    bikes.generate(tmp_path, scale=SCALE)
+
+    assert json_path.read_bytes() == expected
 
 
 def test_a_crash_keeps_the_previous_data(tmp_path, monkeypatch):
@@ -145,13 +253,36 @@ def test_a_crash_keeps_the_previous_data(tmp_path, monkeypatch):
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
 
 
+def test_a_crash_while_writing_json_keeps_the_previous_data(tmp_path, monkeypatch):
+    bikes.generate(tmp_path, scale=SCALE)
+    manifest = (tmp_path / "manifest.json").read_bytes()
+    files = {path: path.read_bytes() for path in bikes.trip_files(tmp_path) + bikes.json_files(tmp_path)}
+    write = bikes._to_json_lines_bytes
+
+    def crash_on_march(frame, year, month, seed):
+        if month == 3:
+            raise KeyboardInterrupt
+        return write(frame, year, month, seed)
+
+    monkeypatch.setattr(bikes, "_to_json_lines_bytes", crash_on_march)
+    with pytest.raises(KeyboardInterrupt):
+        bikes.generate(tmp_path, scale=SCALE, seed=99)
+
+    assert (tmp_path / "manifest.json").read_bytes() == manifest
+    assert {path: path.read_bytes() for path in bikes.trip_files(tmp_path) + bikes.json_files(tmp_path)} == files
+    bikes.verify(tmp_path)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
 def test_leftovers_of_a_killed_run_are_removed(tmp_path):
     leftover = tmp_path / ".201901-bluebikes-tripdata.csv.x1y2.tmp"
     leftover.write_text("half a file")
+    json_leftover = tmp_path / ".201901-bluebikes-tripdata.jsonl.x1y2.tmp"
+    json_leftover.write_text('{"tripdur')
 
     bikes.generate(tmp_path, scale=SCALE)
 
-    assert not leftover.exists()
+    assert not leftover.exists() and not json_leftover.exists()
 
 
 def test_missing_data_names_the_command(tmp_path):
@@ -187,6 +318,17 @@ def test_verify_catches_a_flipped_byte(tmp_path):
 
     assert bikes.trip_files(tmp_path) == paths  # same size: the cheap check cannot tell
     with pytest.raises(bikes.DataError, match=paths[5].name):
+        bikes.verify(tmp_path)
+
+
+def test_verify_checks_the_json_files_too(tmp_path):
+    bikes.generate(tmp_path, scale=SCALE)
+    json_path = bikes.json_files(tmp_path)[0]
+    data = bytearray(json_path.read_bytes())
+    data[len(data) // 3] ^= 1
+    json_path.write_bytes(bytes(data))
+
+    with pytest.raises(bikes.DataError, match=json_path.name):
         bikes.verify(tmp_path)
 
 

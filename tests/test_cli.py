@@ -36,9 +36,11 @@ def test_generate_then_info(tmp_path):
     assert info.returncode == 0, info.stderr
     assert "scale 0.002, year 2019, seed 2011" in info.stdout
     assert "201907-bluebikes-tripdata.csv" in info.stdout
+    assert "3 JSON-lines files" in info.stdout and "201903-bluebikes-tripdata.jsonl" in info.stdout
 
     verified = run("data", "verify", data=tmp_path)  # the folder from $DASK_COURSE_DATA
     assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith("15 files")  # 12 CSVs and 3 JSON-lines files
 
 
 def test_info_without_data_is_one_line(tmp_path):

@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +13,12 @@ from nbclient import NotebookClient
 from sphinx_gallery.notebook import jupyter_notebook
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
-from conftest import LESSONS, lesson_env, run_lesson_namespace, solutions
+from conftest import LESSONS, ROOT, lesson_env, run_lesson_namespace, solutions
 from tutorial_helpers import bikes
 
 ids = [lesson.stem for lesson in LESSONS]
+# The notebook as downloaded starts with the check-and-install cell of conf.py.
+FIRST_CELL = runpy.run_path(str(ROOT / "conf.py"))["sphinx_gallery_conf"]["first_notebook_cell"]
 
 
 def _results_checks() -> dict:
@@ -57,7 +60,7 @@ def test_lesson_answers_match_pandas(lesson, small_data, tmp_path):
 @pytest.mark.parametrize("lesson", LESSONS, ids=ids)
 def test_lesson_notebook_runs_top_to_bottom(lesson, small_data, tmp_path, monkeypatch):
     _, blocks = split_code_and_text_blocks(str(lesson))
-    gallery_conf = {"first_notebook_cell": None, "last_notebook_cell": None, "notebook_images": False,
+    gallery_conf = {"first_notebook_cell": FIRST_CELL, "last_notebook_cell": None, "notebook_images": False,
                     "pypandoc": False, "promote_jupyter_magic": False, "notebook_extensions": {".ipynb"}}
     notebook = nbformat.reads(json.dumps(jupyter_notebook(blocks, gallery_conf, str(tmp_path))), as_version=4)
     for key, value in lesson_env(small_data).items():

@@ -73,7 +73,7 @@ plt.tight_layout()
 # Key points
 # ----------
 # - pandas reads a whole file into memory and computes right away: every line above ran when it
-#   was reached.
+#   was reached. Dask, in the next lesson, records a plan instead (:term:`lazy evaluation`).
 # - The analysis is a few lines: read, clean, ``value_counts``, ``groupby``.
 # - This works while one file fits in memory comfortably. Twelve months, or twelve years, are
 #   where the next lessons start.

@@ -18,7 +18,7 @@ computed one, read a small task graph, and decide between computing twice and pe
 # ------------------------
 # ``dask.dataframe.read_csv`` takes a list of files (or a glob pattern) and returns at once:
 # it reads only the start of the first file to guess the columns and their types. Each file
-# becomes at least one *partition*, a pandas DataFrame that Dask will load when needed.
+# becomes at least one :term:`partition`, a pandas DataFrame that Dask will load when needed.
 #
 # That guess is the first trap of real data. The first rows of January all have a birth year
 # and an end station, so Dask guesses whole numbers (``int64``) for those columns; rows further
@@ -38,7 +38,7 @@ trips
 # The same cleaning and questions, unchanged
 # ------------------------------------------
 # The pandas lines from the previous lesson work as they are. Nothing is read yet: each line
-# adds a step to a plan.
+# adds a step to a plan (:term:`lazy evaluation`).
 clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
 trips_per_station = clean["start station name"].value_counts()
 minutes_by_usertype = clean.groupby("usertype")["tripduration"].mean() / 60
@@ -48,29 +48,29 @@ trips_per_station
 # %%
 # The plan, drawn
 # ---------------
-# ``visualize()`` on a Dask DataFrame draws its *expression graph*: the operations you asked for,
-# read from the bottom up. Dask optimises this plan before running it.
+# ``visualize()`` on a Dask DataFrame draws its :term:`expression graph`: the operations you
+# asked for, read from the bottom up. Dask optimises this plan before running it.
 trips_per_station.visualize()
 
 # %%
 # The tasks that will run
 # -----------------------
-# ``visualize(tasks=True)`` draws the *task graph* instead: one node per piece of work, one row
-# of boxes per partition, joined where partial counts are combined. Reductions such as
+# ``visualize(tasks=True)`` draws the :term:`task graph` instead: one node per piece of work,
+# one row of boxes per partition, joined where partial counts are combined. Reductions such as
 # ``value_counts`` are turned into tasks during optimisation, so optimise first to see them.
 trips_per_station.optimize().visualize(tasks=True)
 
 # %%
 # ``compute()`` runs the plan
 # ---------------------------
-# ``compute()`` executes the graph on the cluster and returns ordinary pandas objects.
+# ``compute()`` executes the graph on the :term:`cluster` and returns ordinary pandas objects.
 # ``dask.compute`` runs several results in one pass, so the files are read once for all three.
 import dask
 
 trips_per_station, minutes_by_usertype, trips_per_hour = dask.compute(
     trips_per_station, minutes_by_usertype, trips_per_hour
 )
-trips_per_station.head(10)
+trips_per_station.nlargest(10)  # Dask returns the counts unsorted
 
 # %%
 # The answers are pandas objects now, and the year shows what one month could not: the
@@ -87,12 +87,49 @@ ax.set_title("Trips by starting hour, all months")
 plt.tight_layout()
 
 # %%
+# pandas and Dask, side by side
+# -----------------------------
+# The whole conversion so far. Two things changed: ``read_csv`` takes every file and is told the
+# column types it cannot guess, and the results are computed explicitly, in one pass, at the end.
+#
+# .. tab-set::
+#
+#    .. tab-item:: pandas: one month (lesson 1)
+#
+#       .. code-block:: python
+#
+#          import pandas as pd
+#
+#          trips = pd.read_csv(files[0], parse_dates=["starttime", "stoptime"])
+#          clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
+#          trips_per_station = clean["start station name"].value_counts()
+#          minutes_by_usertype = clean.groupby("usertype")["tripduration"].mean() / 60
+#          trips_per_hour = clean["starttime"].dt.hour.value_counts().sort_index()
+#
+#    .. tab-item:: Dask: all months
+#
+#       .. code-block:: python
+#
+#          import dask
+#          import dask.dataframe as dd
+#
+#          trip_dtypes = {"birth year": "float64", "end station id": "float64"}
+#          trips = dd.read_csv(files, dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])
+#          clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
+#          trips_per_station = clean["start station name"].value_counts()
+#          minutes_by_usertype = clean.groupby("usertype")["tripduration"].mean() / 60
+#          trips_per_hour = clean["starttime"].dt.hour.value_counts()
+#          trips_per_station, minutes_by_usertype, trips_per_hour = dask.compute(
+#              trips_per_station, minutes_by_usertype, trips_per_hour
+#          )
+
+# %%
 # Two follow-up questions: compute twice, or persist once?
 # ---------------------------------------------------------
 # Say we now study long rides (over 30 minutes): their median duration, and the total long-ride
 # time per start station. Each ``compute()`` runs the whole graph from the CSV files. With
-# ``persist()``, the cluster runs the graph up to the long rides once and keeps that result in
-# its workers' memory; both questions then start from there.
+# :term:`persist() <persist>`, the cluster runs the graph up to the long rides once and keeps that
+# result in its :term:`workers' <worker>` memory; both questions then start from there.
 #
 # Each function below builds everything afresh, so that no run profits from an earlier one.
 # ``compare`` runs each once to warm up, then three times, and reports the median. It also waits
@@ -180,8 +217,8 @@ pd.testing.assert_series_equal(
 #   ``dask.compute`` for several results at once) runs it and returns pandas objects.
 # - ``visualize()`` draws the expression graph; ``optimize().visualize(tasks=True)`` draws the
 #   tasks that will actually run.
-# - ``persist()`` computes up to a point and keeps the result in the cluster's memory: faster
-#   follow-up questions, paid for in memory. The tables above measured both sides.
+# - :term:`persist() <persist>` computes up to a point and keeps the result in the cluster's
+#   memory: faster follow-up questions, paid for in memory. The tables above measured both sides.
 # - Some operations are approximate or missing in parallel: an exact ``median`` over many
 #   partitions is one, so Dask offers ``median_approximate``.
 #

@@ -67,12 +67,21 @@ def _info(args) -> None:
     print(f"files:   {len(files)} monthly CSVs, {rows:,} rows, {_megabytes(size)}")
     for entry in sorted(manifest["files"], key=lambda entry: entry["name"]):
         print(f"  {entry['name']}  {entry.get('rows', 0):>10,} rows  {_megabytes(entry['bytes']):>9}")
+    json_entries = manifest.get("json_files", [])
+    if json_entries:
+        lines = sum(entry.get("rows", 0) for entry in json_entries)
+        size = sum(entry["bytes"] for entry in json_entries)
+        count = len(json_entries)
+        print(f"json:    {count} JSON-lines files, one trip in three, {lines:,} lines, {_megabytes(size)}")
+        for entry in sorted(json_entries, key=lambda entry: entry["name"]):
+            print(f"  {entry['name']}  {entry.get('rows', 0):>9,} lines  {_megabytes(entry['bytes']):>9}")
 
 
 def _verify(args) -> None:
     folder = args.data_dir or bikes.data_dir()
     bikes.verify(folder)
-    print(f"{len(bikes.trip_files(folder))} files in {folder} match their sha256 in manifest.json")
+    count = len(bikes._entries(bikes._read_manifest(folder)))
+    print(f"{count} files in {folder} match their sha256 in manifest.json")
 
 
 def _download(args) -> None:

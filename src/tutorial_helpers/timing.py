@@ -11,6 +11,7 @@ terminal.
 
 from __future__ import annotations
 
+import gc
 import html
 import statistics
 import time
@@ -114,32 +115,32 @@ def compare(
 
 
 def _run(function: Callable[[], object], client: distributed.Client | None) -> tuple[float, int | None]:
-    before = _bytes_on_cluster(client)
     start = time.perf_counter()
     result = function()
     collections = [x for x in _flatten(result) if dask.is_dask_collection(x)]
     if client is not None and collections:
         distributed.wait(collections)  # persist() returns before the work is done
     seconds = time.perf_counter() - start
-    held = None
+    held, keys = None, []
     if client is not None and collections:
-        held = max(0, _bytes_on_cluster(client) - before)
+        # Exactly the data the returned collections hold, not a cluster-wide difference.
+        keys = list({future.key for future in distributed.futures_of(collections)})
+        held = sum(client.nbytes(keys, summary=False).values())
     del result, collections
-    _wait_for_release(client, before)
+    # Quantiles (median_approximate) leave reference cycles that keep persisted futures alive
+    # until the cyclic GC runs; the next run would then reuse the identical keys.
+    gc.collect()
+    _wait_until_released(client, keys)
     return seconds, held
 
 
-def _wait_for_release(client: distributed.Client | None, baseline: int, timeout: float = 5.0) -> None:
-    """Let the cluster forget a run's data before the next run measures its own."""
+def _wait_until_released(client: distributed.Client | None, keys: list, timeout: float = 5.0) -> None:
+    """Let the cluster drop a run's data before the next run builds the same keys again."""
     deadline = time.monotonic() + timeout
-    while client is not None and _bytes_on_cluster(client) > baseline and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def _bytes_on_cluster(client: distributed.Client | None) -> int:
-    if client is None:
-        return 0
-    return sum(client.nbytes(summary=True).values())
+    while client is not None and keys and time.monotonic() < deadline:
+        if not set(keys) & set(client.nbytes(summary=False)):
+            return
+        time.sleep(0.02)
 
 
 def _flatten(result: object) -> list[object]:

@@ -1,0 +1,228 @@
+"""
+compute(), persist() and sharing work
+=====================================
+
+A line of Dask code adds a step to a plan; nothing runs until you ask for a result. This lesson
+takes the workshop's "compute twice, or persist?" example onto two months of trips and goes
+further: which calls run a plan, how ``dask.compute`` answers two questions in one pass, what
+``persist()`` does to a graph, and what each choice costs in time *and* in memory on the
+cluster, measured side by side. It ends with the case where persisting makes things worse.
+
+**You will be able to:** name the calls that run a Dask graph, answer several questions in one
+pass with ``dask.compute``, read what ``persist()`` leaves in a graph, and decide from measured
+time and memory when persisting pays and when it hurts.
+
+**Estimated time:** 25 minutes.
+"""
+
+# %%
+# A plan, not a result
+# --------------------
+# The workshop's example reads some files, drops incomplete rows, keeps the interesting ones and
+# asks two questions. On the trips: rides longer than 30 minutes, their median duration, and the
+# total long-ride time per start station. Two months, one partition each, keep the graphs small
+# and the measurements quick; the ``dtype`` argument is the one :ref:`lesson 2 <dask-dataframe>`
+# explained.
+import dask.dataframe as dd
+from tutorial_helpers import bikes
+
+months = bikes.trip_files()[:2]
+trip_dtypes = {"birth year": "float64", "end station id": "float64"}
+
+trips = dd.read_csv(months, dtype=trip_dtypes)
+trips = trips.dropna()
+rides = trips[trips["tripduration"] > 30 * 60]
+
+median = rides["tripduration"].median_approximate()
+per_station = rides.groupby("start station name")["tripduration"].sum()
+per_station
+
+# %%
+# The repr shows a structure (the index, the type, the number of partitions) and the plan that
+# produces it, but no values: no file has been read yet (:term:`lazy evaluation`).
+#
+# Calls that run the plan
+# -----------------------
+# ``compute()`` runs the whole graph and returns an ordinary result: a pandas object, a NumPy
+# array, a Python number. ``head()`` runs straight away too, but only on the first partition: a
+# cheap look at a few rows, here from January alone.
+median_seconds = median.compute()
+print(f"median long ride: {median_seconds / 60:.1f} minutes, a {type(median_seconds).__name__}")
+rides[["starttime", "start station name", "tripduration"]].head(3)
+
+# %%
+# ``take()``: the head of a Bag
+# -----------------------------
+# Dask Bags, parallel lists of Python objects, have ``take(n)`` in place of ``head()``: the first
+# ``n`` elements, computed from the first partition. Dask Arrays have neither: slice, then
+# compute (``x[:5].compute()`` computes only the chunks the slice touches); ``dask.array.take``
+# is NumPy's ``take``, a lazy selection, not a peek.
+#
+# Without a cluster, Bags run in worker processes, which a script can only start from under
+# ``if __name__ == "__main__":``. A peek at two lines is not worth a process pool, so this one
+# runs in the current thread:
+import dask
+import dask.bag as db
+
+lines = db.read_text(months)  # one element per line of text, one partition per file
+with dask.config.set(scheduler="sync"):
+    first_lines = lines.take(2)
+for line in first_lines:
+    print(line[:72], "...")
+
+# %%
+# Two questions, one pass
+# -----------------------
+# Each ``compute()`` runs its graph from the files, so ``median.compute()`` followed by
+# ``per_station.compute()`` reads and cleans both months twice. ``dask.compute(median,
+# per_station)`` optimises both together and runs *one* graph, in which the steps they share
+# appear once. Here is that graph, read from the bottom: per file, ``read-csv``,
+# ``to_string_dtype`` (text to Arrow strings) and ``dropna`` run once; then it splits into the
+# median's branch and the per-station sum's branch. (The ``dropna`` high in the median's branch
+# is the median's own: it skips missing durations.)
+#
+# ``dask.visualize(median, per_station)`` fails on DataFrame reductions in this Dask version, so
+# optimise them first; ``fuse=False`` keeps every step visible, and gives exactly the tasks that
+# ``dask.compute`` runs.
+dask.visualize(median.optimize(fuse=False), per_station.optimize(fuse=False))
+
+# %%
+# Measured: compute twice, compute together, or persist
+# -----------------------------------------------------
+# Three ways to get both answers. Each function builds everything afresh, so that no run profits
+# from an earlier one. ``compare`` runs each once to warm up, then three times, and reports the
+# median time; for collections a function returns (the persisted rides) it also reports the
+# memory they hold on the cluster.
+from tutorial_helpers.timing import compare
+
+
+def long_rides():
+    trips = dd.read_csv(months, dtype=trip_dtypes).dropna()
+    return trips[trips["tripduration"] > 30 * 60]
+
+
+def compute_twice():
+    rides = long_rides()
+    median = rides["tripduration"].median_approximate().compute()
+    per_station = rides.groupby("start station name")["tripduration"].sum().compute()
+    return median, per_station
+
+
+def compute_together():
+    rides = long_rides()
+    median = rides["tripduration"].median_approximate()
+    per_station = rides.groupby("start station name")["tripduration"].sum()
+    return dask.compute(median, per_station)
+
+
+def persist_then_compute_twice():
+    rides = long_rides().persist()
+    median = rides["tripduration"].median_approximate().compute()
+    per_station = rides.groupby("start station name")["tripduration"].sum().compute()
+    return rides, median, per_station
+
+
+# %%
+sharing = compare(
+    {
+        "compute() twice": compute_twice,
+        "dask.compute(median, per_station)": compute_together,
+        "persist(), then compute() twice": persist_then_compute_twice,
+    }
+)
+sharing
+
+# %%
+# Both ways of sharing the reading beat reading twice:
+for faster in ["dask.compute(median, per_station)", "persist(), then compute() twice"]:
+    print(f"{faster}: {sharing.speedup('compute() twice', faster):.2f}× faster than compute() twice")
+
+# %%
+# The memory column is the difference between them. ``dask.compute`` holds nothing once it has
+# answered; the persisted rides stay on the workers for as long as a Python name refers to them.
+# When all the questions are known up front, ask them together. ``persist()`` is for questions
+# that come one at a time: in an interactive session, or when the next question depends on the
+# last answer.
+#
+# What persist() does to the graph
+# --------------------------------
+# Before persisting, the task graph of ``rides`` starts at the files. Per file: read, convert the
+# text, drop incomplete rows, and filter (``gt`` computes the condition, ``getitem`` applies it).
+rides.optimize(fuse=False).visualize(tasks=True)
+
+# %%
+# ``persist()`` hands that graph to the cluster and returns at once with a collection of the same
+# kind whose graph is one layer deep: one task per partition, each standing for a partition that
+# is being, or has been, computed on a worker. Every later question starts from these instead of
+# from the files. (Without a cluster, ``persist()`` computes in your session first, and the graph
+# holds the pandas DataFrames themselves.)
+rides = rides.persist()
+rides.visualize(tasks=True)
+
+# %%
+# The workshop's two questions now read only the persisted rides. ``memory_usage`` adds up what
+# the partitions hold, pandas' view of the figure in the table's memory column.
+median_minutes = rides["tripduration"].median_approximate().compute() / 60
+per_station = rides.groupby("start station name")["tripduration"].sum().compute()
+held = rides.memory_usage(deep=True).sum().compute()
+print(f"median long ride: {median_minutes:.1f} minutes")
+print(f"persisted long rides: {len(rides):,} rows, {held / 2**20:.1f} MiB")
+per_station.sort_values(ascending=False).head()
+
+# %%
+# When persist() hurts
+# --------------------
+# Persisting is a bet that the data will be used again, and the price is memory for as long as
+# the collection lives. Persisting too early raises the price: straight after reading, every
+# row and all fifteen columns stay on the workers, although the questions above needed a small
+# share of the rows and two columns. It also hides the plan from the optimiser, which can no longer
+# leave out what the question does not use (the next lesson shows what it leaves out).
+everything = dd.read_csv(months, dtype=trip_dtypes).persist()
+held_everything = everything.memory_usage(deep=True).sum().compute()
+print(f"all trips persisted: {held_everything / 2**20:.1f} MiB on the workers, "
+      f"{held_everything / held:.0f}× what the persisted long rides hold")
+
+# %%
+# Persisted data also competes with the work itself for the workers' memory (the limit per
+# worker is stated under the table above). A worker close to its limit :term:`spills <spill>`
+# data to disk, and reading it back can be slower than reading the CSV files again. Release
+# persisted data you no longer need by dropping the names that refer to it. Some operations,
+# ``median_approximate`` among them, leave reference cycles behind that keep a persisted
+# collection alive after ``del`` until Python's garbage collector next runs; ``gc.collect()``
+# runs it now.
+import gc
+
+del everything, rides
+_ = gc.collect()
+
+# %%
+# Key points
+# ----------
+# - Operations on Dask collections build a plan. ``compute()``, ``head()`` (DataFrames),
+#   ``take()`` (Bags) and ``persist()`` run it; ``head()`` and ``take()`` only on the first
+#   partition.
+# - ``dask.compute(a, b)`` optimises several results together and runs the steps they share
+#   once, holding nothing afterwards: the first choice when the questions are known up front.
+# - ``persist()`` runs the graph so far and keeps the result on the workers. Its graph collapses
+#   to one task per ready partition, so later questions start from memory: faster follow-ups,
+#   paid for in memory, as the measured tables show.
+# - Persist late and small: after filtering and selecting, not straight after reading, or the
+#   optimiser cannot skip what you never use. ``del`` the collection (and ``gc.collect()``) to
+#   free its memory.
+#
+# Exercise
+# --------
+# Starting again from the files with ``long_rides()``, count the long rides of each user type and
+# find the longest ride in minutes. Read the files only once, and hold nothing on the cluster
+# afterwards.
+#
+# .. dropdown:: Solution
+#
+#    .. code-block:: python
+#
+#       fresh = long_rides()
+#       long_per_usertype, longest = dask.compute(
+#           fresh["usertype"].value_counts(), fresh["tripduration"].max()
+#       )
+#       print(long_per_usertype)
+#       print(f"longest: {longest / 60:.0f} minutes")

@@ -1,0 +1,195 @@
+"""
+What the optimiser does to a graph
+==================================
+
+Dask does not run the plan you wrote: before computing, it rewrites it. For DataFrames it moves
+column selections and filters towards the files and fuses chains of steps into single tasks; for
+arrays it fuses the tasks of each chunk. This lesson makes those rewrites visible, before and
+after, and measures the one place where, for CSV files, you must help.
+
+**You will be able to:** draw a DataFrame's expression graph before and after ``optimize()``,
+find which columns its read step carries, see task fusion in DataFrame and array graphs, and
+know when to pass ``usecols=`` yourself.
+
+**Estimated time:** 20 minutes.
+"""
+
+# %%
+# A query as written
+# ------------------
+# Long rides from three months, and two of their fifteen columns. ``visualize()`` draws the
+# :term:`expression graph` exactly as the code built it, read from the bottom:
+# ``FromMapProjectable`` is ``read_csv``'s step, ``ArrowStringConversion`` turns text columns
+# into Arrow strings, then come the filter and the column selection.
+import dask.dataframe as dd
+from tutorial_helpers import bikes
+
+months = bikes.trip_files()[:3]
+trip_dtypes = {"birth year": "float64", "end station id": "float64"}
+trips = dd.read_csv(months, dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])
+
+long_rides = trips[trips["tripduration"] > 30 * 60]
+query = long_rides[["start station name", "tripduration"]]
+query.visualize()
+
+# %%
+# The same query, optimised
+# -------------------------
+# ``optimize()`` returns the plan Dask will really run (``fuse=False`` keeps the steps apart so
+# that they can be read). Two rewrites show: the filter now sits directly on the read, below the
+# string conversion, which therefore converts only the rows kept (*filter pushdown*); and the
+# selection of ``tripduration`` for the condition reads from the file step itself.
+query.optimize(fuse=False).visualize()
+
+# %%
+# Which columns each step carries
+# -------------------------------
+# The drawing does not say how many columns flow along each edge. A Dask DataFrame's plan is
+# its ``expr`` attribute; ``walk()`` goes through its steps, from the result down to the files,
+# and each step knows its ``columns``. As written, the read produces all fifteen; optimised, the
+# column selection has been pushed into the read step (*projection pushdown*).
+
+
+def columns_per_step(df):
+    for step in df.expr.walk():
+        print(f"  {type(step).__name__:<22}{len(step.columns):>3} columns")
+
+
+print("as written:")
+columns_per_step(query)
+print("optimised:")
+columns_per_step(query.optimize(fuse=False))
+
+# %%
+# Two spellings, the same read
+# ----------------------------
+# Because the optimiser moves column selections to the read, the order you write selections and
+# filters in matters much less. Selecting first and filtering second gives a read step that
+# carries the same two columns; only the order of the cheap steps after it differs.
+select_first = trips[["start station name", "tripduration"]]
+select_first = select_first[select_first["tripduration"] > 30 * 60]
+columns_per_step(select_first.optimize(fuse=False))
+
+# %%
+# Fusion: one task per partition
+# ------------------------------
+# Lowered to a :term:`task graph`, the unfused plan has a task for every step of every
+# partition. Fusion joins each chain of steps that work partition by partition into one task, so
+# no intermediate result is stored or sent between workers: one ``read-fused-getitem`` task per
+# file does all of it.
+tasks_unfused = len(query.optimize(fuse=False).dask)
+tasks_fused = len(query.optimize().dask)
+print(f"{tasks_unfused} tasks unfused, {tasks_fused} fused")
+query.optimize().visualize(tasks=True)
+
+# %%
+# For CSV files, pass ``usecols=`` yourself
+# -----------------------------------------
+# The read step carries two columns, but does it read only two? For Parquet files, yes (lesson
+# 7): columns are stored apart and the others are never touched. For CSV, every line must be
+# split anyway, and Dask 2026.8's ``read_csv`` parses all fifteen columns, dates included, and
+# drops the unused ones right after. (It would pass the column list on to pandas only for a read
+# without keywords, and it always adds ``header=`` itself.) ``usecols=`` tells pandas to convert
+# only the columns you name. Measured on the same question:
+from tutorial_helpers.timing import compare
+
+
+def optimiser_alone():
+    trips = dd.read_csv(months, dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])
+    long_rides = trips[trips["tripduration"] > 30 * 60]
+    return long_rides.groupby("start station name")["tripduration"].sum().compute()
+
+
+def with_usecols():
+    trips = dd.read_csv(months, usecols=["start station name", "tripduration"])
+    long_rides = trips[trips["tripduration"] > 30 * 60]
+    return long_rides.groupby("start station name")["tripduration"].sum().compute()
+
+
+reading = compare({"read_csv, optimiser alone": optimiser_alone, "read_csv(usecols=...)": with_usecols})
+reading
+
+# %%
+print(f"usecols= made the same answer {reading.speedup('read_csv, optimiser alone', 'read_csv(usecols=...)'):.2f}× faster")
+long_seconds = with_usecols()
+print("start stations with the most long-ride minutes:")
+print((long_seconds.sort_values().tail(3) / 60).round())
+
+# %%
+# Arrays: the high-level graph
+# ----------------------------
+# Dask Arrays keep a two-level plan too. ``x.dask`` is a *high-level graph*: one layer per
+# operation, each knowing how to make its tasks for every :term:`chunk`. ``x.dask.visualize()``
+# draws the layers.
+import dask
+import dask.array as da
+
+x = da.random.default_rng(42).random((2000, 2000), chunks=(1000, 1000))
+column_sums = ((x + 1) * 2).sum(axis=0)
+column_sums.dask.visualize()
+
+# %%
+# Arrays: fusion, before and after
+# --------------------------------
+# ``visualize()`` draws the tasks as written: four layers of four tasks, one per chunk, before
+# the partial sums of each column of chunks are combined. ``dask.optimize`` returns the
+# optimised collection, here with fewer tasks:
+(optimized,) = dask.optimize(column_sums)
+print(f"{len(column_sums.dask)} tasks as written, {len(optimized.dask)} after optimisation")
+column_sums.visualize()
+
+# %%
+# ``visualize(optimize_graph=True)`` draws the optimised tasks: ``random``, ``add``, ``mul`` and
+# the per-chunk ``sum`` have fused into one ``random-sum`` task per chunk, so the intermediate
+# chunks are never kept, or sent between workers, as results of their own. (The small ``sum``
+# nodes left above them are aliases: they only pass the fused result on under its old name.)
+column_sums.visualize(optimize_graph=True)
+
+# %%
+# ``compute()`` always optimises first; the drawings only show what it does.
+sums = column_sums.compute()
+sums[:5]
+
+# %%
+# Key points
+# ----------
+# - ``visualize()`` draws a DataFrame's expression graph as written;
+#   ``optimize(fuse=False).visualize()`` draws the plan Dask will run, and
+#   ``optimize().visualize(tasks=True)`` its tasks.
+# - The optimiser pushes column selections and filters towards the files, so a selection
+#   written late still shrinks the read, and it fuses per-partition chains into one task each.
+# - ``df.expr.walk()`` lists the plan's steps; each step's ``columns`` shows what it carries.
+# - For CSV files the read still parses every column: pass ``usecols=`` (or use Parquet) when
+#   you need few of many columns. The table above measured the difference.
+# - Arrays: ``x.dask.visualize()`` draws the layers of the high-level graph;
+#   ``x.visualize(optimize_graph=True)`` the fused tasks.
+#
+# Exercise
+# --------
+# ``map_partitions`` runs your own function on every partition, and the optimiser cannot see
+# inside it. The plan below computes the mean long-ride time in minutes per user type; use
+# ``columns_per_step`` to find how many columns its read step carries, then rewrite it so that
+# the read carries only the two columns the answer needs, and compute it.
+#
+# .. code-block:: python
+#
+#    def in_minutes(df):
+#        return df.assign(minutes=df["tripduration"] / 60)
+#
+#    blind = long_rides.map_partitions(in_minutes).groupby("usertype")["minutes"].mean()
+#
+# .. dropdown:: Solution
+#
+#    .. code-block:: python
+#
+#       def in_minutes(df):
+#           return df.assign(minutes=df["tripduration"] / 60)
+#
+#       blind = long_rides.map_partitions(in_minutes).groupby("usertype")["minutes"].mean()
+#       columns_per_step(blind.optimize(fuse=False))
+#
+#       narrow = long_rides[["usertype", "tripduration"]].map_partitions(in_minutes)
+#       minutes_per_usertype = narrow.groupby("usertype")["minutes"].mean()
+#       columns_per_step(minutes_per_usertype.optimize(fuse=False))
+#       minutes_per_usertype = minutes_per_usertype.compute()
+#       print(minutes_per_usertype)

@@ -1,0 +1,212 @@
+"""
+Partitions, divisions and chunks
+================================
+
+A Dask DataFrame is a sequence of pandas DataFrames, its :term:`partitions <partition>`; a Dask
+Array is a grid of NumPy arrays, its :term:`chunks <chunk>`. Every task works on one piece, so
+the way data is cut decides how much can run in parallel, how much each task holds in memory,
+and how many tasks the scheduler must handle. This lesson shows how ``read_csv`` cuts files,
+what Dask knows about each partition (its *divisions*), how to re-cut data that a filter has
+thinned out, and how to re-chunk an array.
+
+**You will be able to:** predict ``npartitions`` from ``blocksize``, make divisions known and
+use them, inspect partition lengths and sizes, use ``repartition`` after a filter, and read and
+change an array's ``chunks``.
+
+**Estimated time:** 25 minutes.
+"""
+
+# %%
+# How ``read_csv`` cuts files
+# ---------------------------
+# ``read_csv`` never puts two files in one partition, and cuts each file into byte ranges of
+# about ``blocksize`` bytes: ``size // blocksize`` pieces, at least one, so each piece is
+# between one and two blocksizes long. The default is 64 MB at most (less on machines with
+# little memory per core). The sizes of the twelve monthly files, and what each blocksize makes
+# of them:
+import dask.dataframe as dd
+import pandas as pd
+from tutorial_helpers import bikes
+
+files = bikes.trip_files()
+trip_dtypes = {"birth year": "float64", "end station id": "float64"}
+print("file sizes, MB:", [round(f.stat().st_size / 1e6, 1) for f in files])
+
+blocksizes = [None, "default", "16MB", "10MB", "4MB"]
+partition_counts = pd.DataFrame(
+    {
+        "blocksize": [str(b) for b in blocksizes],
+        "npartitions": [dd.read_csv(files, dtype=trip_dtypes, blocksize=b).npartitions for b in blocksizes],
+    }
+)
+partition_counts
+
+# %%
+# ``blocksize=None`` gives one partition per file, whatever its size. Otherwise a file splits
+# only once it holds two blocksizes, so as the blocksize shrinks the large summer files split
+# first. None of this read the data: the file sizes are enough.
+#
+# Divisions: what Dask knows about each partition
+# -----------------------------------------------
+# Each partition holds a range of the index, and a DataFrame's ``divisions`` are the boundaries
+# of these ranges, when Dask knows them. After ``read_csv`` it does not: the index is just a row
+# number that restarts in every partition, so ``divisions`` holds only ``None``.
+trips = dd.read_csv(files, dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])
+print(trips.known_divisions, trips.divisions[:3], "...")
+
+# %%
+# Sorting by a column makes divisions known. ``set_index("starttime")`` alone would sample the
+# column to choose boundaries and then shuffle every row into place: two passes over the data.
+# Here each file is one month, already in time order, so we can tell Dask the boundaries:
+# ``sorted=True`` says no row has to move, and ``divisions=`` gives the month starts (Dask
+# trusts them, so they must be right).
+month_starts = list(pd.date_range("2019-01-01", "2020-01-01", freq="MS"))
+by_time = trips.set_index("starttime", sorted=True, divisions=month_starts)
+print(by_time.known_divisions, by_time.divisions[:3], "...")
+
+# %%
+# Known divisions pay off in selections: a date range maps to the partitions that can hold it,
+# and the others are never read. One day in July touches one of the twelve partitions:
+july_4th = by_time.loc["2019-07-04"]
+print(f"partitions to read: {july_4th.npartitions} of {by_time.npartitions}")
+july_4th = july_4th.compute()
+print(f"{len(july_4th):,} trips on July 4th")
+july_4th[["tripduration", "start station name"]].head(3)
+
+# %%
+# Partition lengths after a filter
+# --------------------------------
+# Filtering keeps the partitions and shrinks each one. Read January to March in 2 MB pieces and
+# keep only rides longer than an hour, a small share of all trips: pieces that held thousands of
+# rows now hold few. ``persist()`` keeps the result on the cluster, and ``map_partitions(len)``
+# counts the rows of every partition.
+winter = dd.read_csv(files[:3], dtype=trip_dtypes, blocksize="2MB")
+long_rides = winter[winter["tripduration"] > 60 * 60].persist()
+lengths = long_rides.map_partitions(len).compute()
+print(f"{long_rides.npartitions} partitions, {lengths.min()} to {lengths.max()} rows each")
+lengths.tolist()
+
+# %%
+# ``repartition(npartitions=...)``
+# --------------------------------
+# ``repartition`` re-cuts a collection. Asking for fewer partitions concatenates neighbours, so
+# no row moves far, and from data already on the cluster it is cheap.
+fewer = long_rides.repartition(npartitions=2)
+fewer.map_partitions(len).compute().tolist()
+
+# %%
+# Why bother? Every partition is at least one task, and every task costs the scheduler about the
+# same whatever its size (the next lesson measures how much). Partitions can also change the
+# algorithm: a groupby aggregation over more than 15 partitions splits its result
+# (``split_out``) and shuffles rows between the workers to build it, which is the right plan
+# for a large result and a slow one for a small one. Optimising shows the plan without running
+# it; the table measures both.
+from tutorial_helpers.timing import compare
+
+
+def mean_per_station(rides):
+    return rides.groupby("start station name")["tripduration"].mean()
+
+
+for rides in [long_rides, fewer]:
+    print(f"{rides.npartitions:>2} partitions in -> "
+          f"{mean_per_station(rides).optimize().npartitions} partition(s) out")
+
+groupby_timings = compare(
+    {
+        f"{long_rides.npartitions} partitions, as filtered": lambda: mean_per_station(long_rides).compute(),
+        "repartition(npartitions=2) first": lambda: mean_per_station(long_rides.repartition(npartitions=2)).compute(),
+    }
+)
+groupby_timings
+
+# %%
+# Repartition by size
+# -------------------
+# A number of partitions is easy to ask for, but what you usually want is a size:
+# ``repartition(partition_size="100MB")`` combines and splits partitions to about that size.
+# To do so it first measures every partition, which is a computation of its own, and in Dask
+# 2026.8 on Python 3.11 that computation deadlocks when the cluster's scheduler runs in your own
+# process, as with ``LocalCluster`` or a plain ``Client()`` (`dask/distributed#9101
+# <https://github.com/dask/distributed/issues/9101>`_). The same two steps, done by hand, work
+# everywhere: measure with ``memory_usage_per_partition``, then ask for the number of partitions
+# that gives the size you want.
+import math
+
+sizes = long_rides.memory_usage_per_partition(deep=True).compute()
+print(f"{sizes.sum() / 2**10:.0f} KiB in {long_rides.npartitions} partitions "
+      f"of {sizes.min() / 2**10:.0f} to {sizes.max() / 2**10:.0f} KiB")
+target = 200 * 2**10  # bytes per partition: tiny, to suit this small result
+by_size = long_rides.repartition(npartitions=math.ceil(sizes.sum() / target))
+by_size.map_partitions(len).compute().tolist()
+
+# %%
+# Arrays: chunks
+# --------------
+# A Dask Array is cut along every dimension. ``chunks`` lists the block sizes along each axis,
+# ``numblocks`` counts the blocks, and the HTML repr draws the grid. Left to itself, Dask picks
+# chunks of about ``array.chunk-size`` (128 MiB); here we choose blocks of 500 whole rows.
+import dask
+import dask.array as da
+
+x = da.random.default_rng(0).random((4000, 1000), chunks=(500, 1000))
+print("chunks:", x.chunks, "blocks:", x.numblocks)
+print("automatic chunks of a 40,000 × 10,000 array:", da.ones((40_000, 10_000)).chunksize,
+      "for", dask.config.get("array.chunk-size"))
+x
+
+# %%
+# ``rechunk``: cut along another axis
+# -----------------------------------
+# Row blocks suit work along rows. Some operations need a whole axis inside one chunk: a
+# Fourier transform down each column needs every row of that column at once, and Dask says so
+# rather than guess.
+try:
+    da.fft.fft(x, axis=0)
+except ValueError as error:
+    print(error)
+
+# %%
+# ``rechunk`` moves the data into a new grid: here all 4,000 rows in one chunk (``-1``), and the
+# columns cut into four blocks of 250. Each new block gathers pieces of several old ones, so a
+# rechunk is a small shuffle: do it once, and keep working in the new layout.
+columns = x.rechunk({0: -1, 1: 250})
+print("chunks:", columns.chunks)
+spectrum = da.fft.fft(columns, axis=0)
+spectrum
+
+# %%
+# A DataFrame column turned into an array keeps one chunk per partition. Its lengths are not
+# known without reading the data, so they show as ``nan``; ``to_dask_array(lengths=True)``
+# counts them, with a pass over the data.
+trips["tripduration"].to_dask_array().chunks
+
+# %%
+# Key points
+# ----------
+# - ``npartitions`` counts a DataFrame's pandas pieces; ``chunks`` gives an array's block sizes
+#   along each axis. One piece is one task's work.
+# - ``read_csv`` makes at least one partition per file and cuts files into ``blocksize`` pieces
+#   (``size // blocksize`` of them).
+# - ``divisions`` are the index boundaries of the partitions: unknown after ``read_csv``, known
+#   after ``set_index``. Known divisions let selections such as ``.loc`` skip partitions.
+# - Filters keep the number of partitions and shrink them; ``map_partitions(len)`` and
+#   ``memory_usage_per_partition`` show it, and ``repartition`` re-cuts. Too many partitions cost
+#   tasks, and past 15 a groupby aggregation switches to a shuffle, measured above.
+# - ``rechunk`` re-cuts an array, for operations that need a whole axis in one chunk.
+#
+# Exercise
+# --------
+# How many trips started on each day of the first week of July? Select the week with
+# ``by_time.loc``, check how many partitions that reads, and count the trips per day of the
+# month (hint: ``.index.to_series().dt.day``).
+#
+# .. dropdown:: Solution
+#
+#    .. code-block:: python
+#
+#       first_week = by_time.loc["2019-07-01":"2019-07-07"]
+#       print(f"partitions to read: {first_week.npartitions}")
+#       days = first_week.index.to_series().dt.day
+#       trips_per_day = days.value_counts().compute().sort_index()
+#       print(trips_per_day)

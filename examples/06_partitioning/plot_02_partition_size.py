@@ -1,0 +1,138 @@
+"""
+How big should a partition be?
+==============================
+
+Every piece of a Dask collection becomes at least one task, and every task costs the scheduler
+about the same, however much work it carries. Too few pieces leave workers idle (and each piece
+must fit in a worker's memory, several times over while it is being worked on); too many drown
+the work in per-task overhead. This lesson measures that trade-off on the course's cluster: the
+same computation cut into 1 to 64 chunks, timed, and plotted, with the measured sweet spot
+marked.
+
+**You will be able to:** explain why runtime depends on partition size, measure it for your own
+workload, and read where the sweet spot lies on your machine.
+
+**Estimated time:** 15 minutes.
+"""
+
+# %%
+# One workload, cut in different ways
+# -----------------------------------
+# A Monte-Carlo estimate of π: draw points uniformly in the unit square and count the share
+# that falls inside the quarter circle. The work per chunk is proportional to its size, and the
+# data is generated inside the tasks, so only the chunking changes from one run to the next.
+# Ten million points of two coordinates make a 160 MB array.
+import dask
+import dask.array as da
+
+n_points = 10_000_000
+
+
+def estimate_pi(n_chunks):
+    xy = da.random.default_rng(42).random((n_points, 2), chunks=(n_points // n_chunks, 2))
+    inside = (xy**2).sum(axis=1) < 1
+    return 4 * inside.mean()
+
+
+estimate_pi(4)
+
+# %%
+# Four chunks give a small :term:`task graph`: one task per chunk draws the points and counts
+# its hits (the optimiser has fused the steps), then the partial counts are combined.
+estimate_pi(4).visualize(optimize_graph=True)
+
+# %%
+# Computed once, here in four chunks (this first run also warms the workers up):
+pi_estimate = estimate_pi(4).compute()
+print(f"π ≈ {pi_estimate:.4f}")
+
+# %%
+# The sweep
+# ---------
+# The same estimate in 1, 2, 4, 16 and 64 chunks. ``compare`` times each three times and
+# reports the median; each run builds its graph afresh and draws its points anew. Larger counts
+# show the same trend, only more slowly: every extra chunk adds tasks, and the build has to stay
+# quick.
+from tutorial_helpers.timing import compare
+
+chunk_counts = [1, 2, 4, 16, 64]
+sweep = compare(
+    {f"{n} chunk(s) of {160 / n:g} MB": (lambda n=n: estimate_pi(n).compute()) for n in chunk_counts},
+    warmup=0,
+)
+sweep
+
+# %%
+# Runtime against chunk size
+# --------------------------
+# The plot puts chunk size on a logarithmic axis, large chunks on the right, with the number of
+# chunks under each point. The marked point is the measured minimum: the sweet spot of this
+# workload on this cluster.
+import matplotlib.pyplot as plt
+
+medians = [t.median for t in sweep.timings]
+sizes_mb = [160 / n for n in chunk_counts]
+best = medians.index(min(medians))
+
+fig, ax = plt.subplots(figsize=(7, 3.5))
+ax.plot(sizes_mb, medians, "o-")
+ax.plot(sizes_mb[best], medians[best], "o", markersize=14, mfc="none", mec="C3", mew=2)
+ax.annotate(f"sweet spot: {chunk_counts[best]} chunk(s)", (sizes_mb[best], medians[best]),
+            xytext=(0, 18), textcoords="offset points", ha="center", color="C3")
+for n, size, seconds in zip(chunk_counts, sizes_mb, medians):
+    ax.annotate(f"{n}", (size, seconds), xytext=(0, -14), textcoords="offset points",
+                ha="center", fontsize=8, color="0.4")
+ax.set_xscale("log")
+ax.set(xlabel="chunk size (MB, log scale)", ylabel="median wall time (s)",
+       title="π from 10 million points, cut into 64 … 1 chunks")
+ax.set_ylim(0, max(medians) * 1.25)
+plt.tight_layout()
+
+# %%
+# Reading the curve
+# -----------------
+# On the right, one chunk: a single task on one worker while the other waits. On the left, the
+# time grows with the number of chunks, because each one costs the scheduler and the workers a
+# fixed amount of bookkeeping, and on this machine they share two cores with the scheduler. The
+# two largest counts give that cost per task:
+tasks = {n: len(dask.optimize(estimate_pi(n))[0].dask) for n in chunk_counts}
+per_task = (medians[-1] - medians[-2]) / (tasks[chunk_counts[-1]] - tasks[chunk_counts[-2]])
+print(f"tasks per run: {tasks}")
+print(f"about {per_task * 1000:.1f} ms per extra task")
+
+# %%
+# A chunk here carries little work per byte (a few arithmetic operations per number), so the
+# overhead wins early. Heavier work per byte moves the sweet spot to smaller chunks; a cluster
+# with more workers moves it to more chunks. Dask's guidance is a starting point: chunks and
+# partitions of around 100 MB, and at least as many as there are worker threads. When it
+# matters, measure your own workload the same way.
+#
+# Key points
+# ----------
+# - Each partition or chunk is at least one task, and each task has a roughly fixed cost, a few
+#   milliseconds on a small machine.
+# - Too few pieces: idle workers, and pieces that must fit in a worker's memory. Too many: the
+#   overhead grows with their number and dominates.
+# - The sweet spot depends on the work per byte and on the cluster: measure it, as here, with
+#   a handful of chunk sizes on a log axis and a median of several runs each.
+#
+# Exercise
+# --------
+# Left to itself (``chunks="auto"``, the default), how many chunks does Dask give this array?
+# Time the estimate with Dask's own chunking and compare it with the sweep.
+#
+# .. dropdown:: Solution
+#
+#    .. code-block:: python
+#
+#       auto = da.random.default_rng(42).random((n_points, 2))
+#       print(f"automatic chunks: {auto.numblocks[0]} of {auto.chunksize[0]:,} points")
+#
+#
+#       def estimate_pi_auto():
+#           xy = da.random.default_rng(42).random((n_points, 2))
+#           return (4 * ((xy**2).sum(axis=1) < 1).mean()).compute()
+#
+#
+#       auto_timing = compare({"chunks='auto'": estimate_pi_auto})
+#       print(auto_timing)

@@ -1,0 +1,358 @@
+"""
+Schedulers on one machine: synchronous, threads, processes
+==========================================================
+
+The same Dask graph can run three ways on one machine: one task at a time in your own thread
+(``"synchronous"``), on a pool of threads (``"threads"``), or on a pool of worker processes
+(``"processes"``). Use the first to debug a failing function, then measure the other two on
+pandas work and on pure-Python work, and size the pools to the cores your job was granted.
+
+**You will be able to:** pick a scheduler for one call or one block of code, debug a failing
+task with the synchronous scheduler, predict from the kind of work whether threads or
+processes will be faster, and set the number of workers from the cores a batch job actually
+has.
+
+**Estimated time:** 25 minutes.
+"""
+
+# %%
+# Which scheduler runs now?
+# -------------------------
+# When this page was built, the course's ``dask.distributed`` cluster was the default scheduler
+# of every lesson, so a plain ``compute()`` ran on it. Run on its own (a script or a notebook),
+# this lesson has no cluster: each collection then uses its own default, threads for DataFrame
+# and Array, processes for Bag.
+import dask
+
+print("scheduler set in dask.config:", dask.config.get("scheduler", None))
+
+# %%
+# This lesson chooses a local scheduler explicitly every time: ``x.compute(scheduler=...)`` for
+# one call, or ``with dask.config.set(scheduler=...):`` for a block. Both apply only there, so
+# nothing leaks into later code, and both take precedence over the cluster.
+#
+# How many workers?
+# -----------------
+# The threads and processes schedulers start one worker per core by default. Dask counts the
+# machine's cores, minus what CPU affinity and a container's CPU quota take away, but it does not
+# know about batch jobs: a job granted four slots of a 28-core node would start 28 workers,
+# slowing down itself and its neighbours. The batch system states the grant in an environment
+# variable. Here is what this machine says:
+import os
+
+for name in ["SLURM_CPUS_PER_TASK", "NSLOTS", "PBS_NP"]:
+    print(f"{name:>19} = {os.environ.get(name, '(not set)')}")
+print(f"{'CPU affinity':>19} = {len(os.sched_getaffinity(0))} cores")
+print(f"{'os.cpu_count()':>19} = {os.cpu_count()} cores")
+
+# %%
+# The course's ``granted_cores()`` reads the batch variables of Slurm, SGE, PBS and LSF, the
+# CPU affinity and the cgroup CPU quota, and returns the smallest that applies, never more than
+# ``os.cpu_count()`` (it is one short file, ``src/tutorial_helpers/cores.py``: copy it into your
+# project). Pass it as ``num_workers=``, or set it once with
+# ``dask.config.set(num_workers=...)``.
+from tutorial_helpers.cores import granted_cores
+
+workers = granted_cores()
+print(f"granted_cores() = {workers}")
+
+# %%
+# The same answer three ways
+# --------------------------
+# Mean trip duration per user type in January, computed by each local scheduler. The graph is
+# the same; only who runs its tasks changes.
+import time
+
+import dask.dataframe as dd
+from tutorial_helpers import bikes
+
+files = bikes.trip_files()
+trip_dtypes = {"birth year": "float64", "end station id": "float64"}
+january = dd.read_csv(files[0], dtype=trip_dtypes)
+by_usertype = january.groupby("usertype")["tripduration"]
+minutes_by_usertype = by_usertype.mean() / 60
+
+by_scheduler, seconds = {}, {}
+for scheduler in ["synchronous", "threads"]:
+    start = time.perf_counter()
+    by_scheduler[scheduler] = minutes_by_usertype.compute(
+        scheduler=scheduler, num_workers=workers
+    )
+    seconds[scheduler] = time.perf_counter() - start
+
+# %%
+# The processes scheduler starts fresh Python processes (Python's "spawn" method) for every
+# ``compute()``. In a *script*, each of them first imports the script itself, so a line that
+# starts processes must sit under ``if __name__ == "__main__":``, or every worker would start
+# workers of its own. (Run this lesson as a script and you will see its first outputs printed
+# again by each worker.) In a notebook the guard changes nothing.
+import pandas as pd
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    by_scheduler["processes"] = minutes_by_usertype.compute(
+        scheduler="processes", num_workers=workers
+    )
+    seconds["processes"] = time.perf_counter() - start
+pd.DataFrame(by_scheduler).round(2)
+
+# %%
+# The same numbers. The times of these single runs show what a fresh pool of processes costs
+# before any work is done: starting the processes and importing pandas in each.
+print(", ".join(f"{name} {s:.2f} s" for name, s in seconds.items()))
+print(f"slowest: {max(seconds, key=seconds.get)}")
+
+# %%
+# Debugging: the synchronous scheduler
+# ------------------------------------
+# A pure-Python function that reads each trip's birth year, on the raw text lines of January's
+# file (``dask.bag``, one line per element, header skipped):
+import traceback
+
+import dask.bag as db
+
+
+def is_trip(line):
+    return not line.startswith('"tripduration"')
+
+
+def rider_age(line):
+    fields = line.split(",")
+    return 2019 - int(fields[13])
+
+
+lines = db.read_text(files[0], blocksize="1MB").filter(is_trip)
+ages = lines.map(rider_age)
+
+# %%
+# Run it with ``scheduler="synchronous"``: every task runs one after the other in this thread.
+# It fails. The traceback, trimmed here to its last two entries, ends in our own function, on
+# our own line:
+try:
+    ages.mean().compute(scheduler="synchronous")
+except ValueError as error:
+    sync_error = error
+    sync_traceback = traceback.format_exc(limit=-2)
+print(sync_traceback)
+
+# %%
+# The failing frame is still there, with its local variables: exactly what
+# ``pdb.post_mortem()`` (``%debug`` in Jupyter) opens, and where a ``breakpoint()`` inside
+# ``rider_age`` would stop. It shows the culprit: a trip without a birth year, written ``""``.
+*_, (frame, _) = traceback.walk_tb(sync_error.__traceback__)
+print(f"{frame.f_code.co_name}() failed on this line of the file:")
+print(frame.f_locals["line"])
+
+# %%
+# The threaded scheduler re-raises the exception of its worker thread with that thread's
+# traceback, so the text is the same:
+try:
+    ages.mean().compute(scheduler="threads", num_workers=workers)
+except ValueError:
+    threads_traceback = traceback.format_exc(limit=-2)
+print("same as synchronous:", threads_traceback == sync_traceback)
+
+# %%
+# What differs is how the tasks ran up to the failure. Record when four short tasks start and
+# end: synchronous runs them one by one; threads interleave them, in an order that can change
+# from run to run. Prints, log lines and a ``breakpoint()`` (hit by several threads at once)
+# get just as tangled.
+
+
+def traced(i):
+    events.append(f"start {i}")
+    time.sleep(0.02)
+    events.append(f"end {i}")
+    return i
+
+
+for scheduler in ["synchronous", "threads"]:
+    events = []
+    tasks = db.from_sequence(range(4), npartitions=4).map(traced)
+    tasks.compute(scheduler=scheduler, num_workers=workers)
+    print(f"{scheduler:>11}: {', '.join(events)}")
+
+# %%
+# With processes, the task fails in another process, and its exception travels back as
+# pickled data: the message and the names of the functions survive; the source lines and the
+# local variables do not.
+if __name__ == "__main__":
+    try:
+        ages.mean().compute(scheduler="processes", num_workers=workers)
+    except ValueError as error:
+        print(traceback.format_exc(limit=-2))
+        *_, (frame, _) = traceback.walk_tb(error.__traceback__)
+        print(f"{frame.f_code.co_name}() local variables:", frame.f_locals)
+
+# %%
+# Threads or processes? Two kinds of work
+# ---------------------------------------
+# *NumPy work*: for every trip, how many stations lie within 1 km of where it starts, by
+# user type, over two months already in memory as twelve pandas partitions. Each partition is
+# a few NumPy expressions on a trips × stations array of distances, all in compiled code.
+import numpy as np
+
+winter = pd.concat([pd.read_csv(f) for f in files[:2]], ignore_index=True)
+trips = dd.from_pandas(winter, npartitions=12)
+coordinates = ["start station latitude", "start station longitude"]
+stations = winter.groupby("start station id")[coordinates].first()
+station_lat, station_lon = np.radians(stations.to_numpy()).T
+
+
+def with_stations_nearby(part):
+    """Haversine distances from each trip's start to every station."""
+    lat, lon = np.radians(part[coordinates].to_numpy()).T[:, :, None]
+    a = np.sin((station_lat - lat) / 2) ** 2
+    a += np.cos(lat) * np.cos(station_lat) * np.sin((station_lon - lon) / 2) ** 2
+    km = 2 * 6371 * np.arcsin(np.sqrt(a))
+    return part.assign(nearby=(km < 1).sum(axis=1))
+
+
+def stations_nearby(scheduler, **options):
+    nearby = trips.map_partitions(with_stations_nearby)
+    per_usertype = nearby.groupby("usertype")["nearby"].mean()
+    return per_usertype.compute(scheduler=scheduler, **options)
+
+
+nearby_by_usertype = stations_nearby("threads", num_workers=workers)
+nearby_by_usertype
+
+# %%
+# *pure-Python work*: January's raw lines split and parsed into records in Python, the start
+# time with ``datetime.strptime`` (the synthetic station names contain no commas; real data
+# would need the ``csv`` module), then the trips per starting hour. Twelve partitions too.
+from datetime import datetime
+
+
+TIME = '"%Y-%m-%d %H:%M:%S.%f"'  # the quotes are part of the field
+
+
+def parse_trip(line):
+    fields = line.split(",")
+    return {
+        "seconds": int(fields[0]),
+        "start": datetime.strptime(fields[1], TIME),
+        "usertype": fields[12].strip('"'),
+    }
+
+
+january_bytes = files[0].stat().st_size
+
+
+def trips_per_hour(scheduler, **options):
+    text = db.read_text(files[0], blocksize=january_bytes // 12 + 1)
+    records = text.filter(is_trip).map(parse_trip)
+    hours = records.map(lambda trip: trip["start"].hour).frequencies()
+    return dict(hours.compute(scheduler=scheduler, **options))
+
+
+hourly_trips = trips_per_hour("threads", num_workers=workers)
+print({hour: hourly_trips[hour] for hour in sorted(hourly_trips)})
+
+# %%
+# Measured
+# --------
+# Every ``compute(scheduler="processes")`` starts new processes, as the first section showed.
+# To measure the work rather than the start-up, the processes rows share one pool of
+# ``granted_cores()`` processes, passed as ``pool=``, started by one untimed run of each job.
+# The synchronous rows, one task at a time in one thread, are the yardstick. The table is
+# printed as text: in a script, only the main process may run this block.
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+
+from tutorial_helpers.timing import compare
+
+if __name__ == "__main__":
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=spawn)
+    rows = {}
+    jobs = {"NumPy": stations_nearby, "pure Python": trips_per_hour}
+    for work, job in jobs.items():
+        job("processes", pool=pool)
+        rows[f"{work} · synchronous"] = partial(job, "synchronous")
+        rows[f"{work} · threads"] = partial(job, "threads")
+        rows[f"{work} · processes"] = partial(job, "processes", pool=pool)
+    with pool, dask.config.set(num_workers=workers):
+        scheduler_timings = compare(rows, warmup=0)
+    *table, _ = repr(scheduler_timings).splitlines()  # its caption names the cluster
+    print("\n".join(table))
+    print(f"Median of 3 runs; {workers} workers; machine: {os.cpu_count()} cores.")
+
+# %%
+# Each row ran on the scheduler in its name, chosen with ``scheduler=``, not on the cluster.
+# The winner for each kind of work, measured:
+if __name__ == "__main__":
+    winners = {}
+    for work in ["NumPy", "pure Python"]:
+        sync, threads, processes = (
+            scheduler_timings[f"{work} · {name}"].median
+            for name in ["synchronous", "threads", "processes"]
+        )
+        winners[work] = "threads" if threads <= processes else "processes"
+        ratio = max(threads, processes) / min(threads, processes)
+        print(f"{work}: {winners[work]} won by {ratio:.2f}×; "
+              f"threads vs one thread: {sync / threads:.2f}× faster")
+
+# %%
+# Why
+# ---
+# - **The GIL.** One Python process runs Python code in only one thread at a time (the global
+#   interpreter lock). NumPy, and pandas in much of its work, release it while their compiled
+#   loops run, so their threads can work side by side; ``split`` and ``strptime`` are Python,
+#   so threads take turns. The "threads vs one thread" ratios above show how much of the other
+#   cores each kind of work could use. Each process has its own interpreter and its own lock.
+# - **Serialisation.** Threads share memory: a partition is handed over by reference. Processes
+#   share nothing: each task and its input are pickled, sent to a worker and unpickled there,
+#   and the result comes back the same way. The two months in memory travel to the workers
+#   on every run; the pure-Python job sends only a file name and a byte range per task and gets
+#   back 24 counts.
+# - **Start-up.** A fresh pool costs what the first section measured, on every ``compute()``
+#   that starts one. The ``dask.distributed`` scheduler keeps its worker processes running
+#   between computations instead.
+# - **Idle cores.** Threads and processes can only run side by side on cores that nothing else
+#   is using. On a machine shared with other work, both lose their edge over one thread, and
+#   the overheads above remain.
+#
+# Traps met while writing this lesson: the processes scheduler hands out ready tasks six at a
+# time (its ``chunksize``), so with fewer than six partitions per worker some workers stay idle
+# (pass ``chunksize=1``); everything a task uses must be picklable; and a DataFrame shuffle
+# (a ``groupby`` on several columns, ``merge``, ``set_index``) planned while a
+# ``dask.distributed`` client exists uses the "p2p" method, which only that client can run: pass
+# ``shuffle_method="tasks"`` to run it on a local scheduler.
+
+# %%
+# Key points
+# ----------
+# - ``compute(scheduler="synchronous" | "threads" | "processes")`` picks a scheduler for one
+#   call; ``with dask.config.set(scheduler=...):`` for a block. Both take precedence over the
+#   default, a ``dask.distributed`` client included, and neither outlives its call or block.
+# - Debug with ``"synchronous"``: one task at a time, in your thread, so tracebacks, ``pdb``
+#   and ``print`` work as in plain Python.
+# - Threads suit pandas and NumPy, which release the GIL and share memory; processes suit
+#   pure-Python work (Bag, plain functions), which holds it, as long as little data has to
+#   travel and the start-up is paid once.
+# - In scripts, start processes under ``if __name__ == "__main__":``.
+# - Size the pools to the cores the job was granted, not to the machine:
+#   ``num_workers=granted_cores()``.
+#
+# Exercise
+# --------
+# Fix ``rider_age`` so that trips without a birth year are left out, then compute the mean
+# rider age in January with the synchronous scheduler and with threads, and check that both
+# agree.
+#
+# .. dropdown:: Solution
+#
+#    .. code-block:: python
+#
+#       def rider_age_or_none(line):
+#           birth_year = line.split(",")[13].strip('"')
+#           return 2019 - int(birth_year) if birth_year else None
+#
+#       known_ages = lines.map(rider_age_or_none).filter(lambda age: age is not None)
+#       mean_age = {
+#           scheduler: known_ages.mean().compute(scheduler=scheduler)
+#           for scheduler in ["synchronous", "threads"]
+#       }
+#       print(mean_age)

@@ -1,0 +1,251 @@
+"""
+dask.delayed pitfalls: task size, compute in loops, big inputs, mutation
+========================================================================
+
+Four mistakes make delayed code slow or wrong: tasks too small for their overhead, calling
+``compute()`` inside a loop, passing a big object into many calls, and functions that change
+their inputs. Each is shown with the Monte-Carlo π of this section, measured where it costs
+time, and paired with its fix.
+
+**You will be able to:** size tasks so the overhead stays small, compute many results in one
+call, hand big data to Dask once, and write task functions that leave their inputs alone.
+
+**Estimated time:** 25 minutes.
+"""
+
+# %%
+# The work
+# --------
+# The same pure-Python counting as in the previous lessons. This lesson starts no cluster of
+# its own: ``compute()`` runs on the default scheduler, which for this page was the build's
+# cluster of worker processes (named at the end of the page). Run as a script or notebook
+# without a ``Client``, Dask's local threaded scheduler runs it instead; the tables say which.
+import random
+
+import dask
+from tutorial_helpers.timing import compare
+
+
+def count_inside(n_points, seed):
+    """How many of ``n_points`` random points of the unit square lie inside the quarter circle."""
+    rng = random.Random(seed)
+    inside = 0
+    for _ in range(n_points):
+        x, y = rng.random(), rng.random()
+        if x * x + y * y <= 1.0:
+            inside += 1
+    return inside
+
+
+# %%
+# Pitfall 1: tasks too small
+# --------------------------
+# Every task costs the scheduler bookkeeping, and on a cluster a trip to a worker and back: a
+# fixed cost, whatever the task does. Split the same 400,000 points into 2, 10, 100 and 500
+# tasks: the work is the same, only the number of tasks changes. (Three runs each, without the
+# usual warm-up run: the slowest case takes a while, and more tasks would take longer still.)
+total_points = 400_000
+task_counts = [2, 10, 100, 500]
+
+
+def pi_in_tasks(n_tasks):
+    """π from ``total_points`` points in ``n_tasks`` tasks, built afresh on every call."""
+    lazy_count_inside = dask.delayed(count_inside)
+    counts = [lazy_count_inside(total_points // n_tasks, seed) for seed in range(n_tasks)]
+    return 4 * sum(dask.compute(*counts)) / total_points
+
+
+task_size_timings = compare(
+    {f"{n:,} tasks of {total_points // n:,} points": lambda n=n: pi_in_tasks(n) for n in task_counts},
+    warmup=0,  # the scheduler is already running, and 500 tiny tasks take long enough
+)
+task_size_timings
+
+# %%
+# Time against the number of tasks
+# ---------------------------------
+# The work is constant, so the growth is overhead. Subtracting the 10-task time from the
+# 500-task time and dividing by the 490 extra tasks gives the cost of one task here.
+import matplotlib.pyplot as plt
+
+medians = [t.median for t in task_size_timings.timings]
+fig, ax = plt.subplots(figsize=(5, 3.5))
+ax.plot(task_counts, medians, "o-")
+ax.set(xscale="log", xlabel="tasks (same 400,000 points in total)", ylabel="median wall time (s)",
+       ylim=(0, None), title="Same work, more tasks")
+plt.tight_layout()
+per_task = (medians[3] - medians[1]) / (task_counts[3] - task_counts[1])
+print(f"about {per_task * 1000:.2f} ms of overhead per task")
+
+# %%
+# The fix: give every task enough work that its overhead does not matter (Dask's best-practice
+# guide suggests at least a tenth of a second each), and have a few tasks per worker, not
+# thousands. Five hundred chunks of 800 points are the same work as two chunks of 200,000,
+# but not the same time.
+#
+# Pitfall 2: ``compute()`` inside a loop
+# --------------------------------------
+# Each ``compute()`` runs a graph to the end and waits for it. Called once per chunk in a loop,
+# it runs one task at a time, however many workers there are. Collect the ``Delayed`` objects
+# first and compute them together with one ``dask.compute``.
+loop_seeds = range(8)
+
+
+def compute_in_a_loop():
+    return [dask.delayed(count_inside)(50_000, seed).compute() for seed in loop_seeds]
+
+
+def compute_once():
+    return list(dask.compute(*[dask.delayed(count_inside)(50_000, seed) for seed in loop_seeds]))
+
+
+loop_timings = compare({"compute() in the loop": compute_in_a_loop, "one dask.compute": compute_once})
+loop_timings
+
+# %%
+# Both give the same counts; only the waiting differs.
+assert compute_in_a_loop() == compute_once()
+print(f"one dask.compute was {loop_timings.speedup('compute() in the loop', 'one dask.compute'):.2f}× faster")
+
+# %%
+# Pitfall 3: a big object passed into many calls
+# ----------------------------------------------
+# Passing a NumPy array straight into a delayed call puts the array itself into that task.
+# Sixteen calls with the same 16 MB array make sixteen tasks that each carry it: on a cluster,
+# each task takes its own copy to a worker. Compare three ways to give the calls the array:
+# in every call; wrapped *once* with ``dask.delayed(values)``, so that it is one piece of data
+# in the graph that every call refers to by its key, and that each worker receives at most
+# once; or made by a task on the workers, so that it never leaves them.
+import warnings
+
+import numpy as np
+
+
+def make_values():
+    return np.random.default_rng(0).random(2_000_000)  # 16 MB
+
+
+values = make_values()
+thresholds = np.linspace(0.0, 1.0, 16)
+
+
+def count_above(values, threshold):
+    return int((values > threshold).sum())
+
+
+def array_in_every_call():
+    return [dask.delayed(count_above)(values, t) for t in thresholds]
+
+
+def array_wrapped_once():
+    lazy_values = dask.delayed(values)
+    return [dask.delayed(count_above)(lazy_values, t) for t in thresholds]
+
+
+def array_made_by_a_task():
+    lazy_values = dask.delayed(make_values)()
+    return [dask.delayed(count_above)(lazy_values, t) for t in thresholds]
+
+
+ways = {
+    "array in every call": array_in_every_call,
+    "dask.delayed(array) once": array_wrapped_once,
+    "array made by a task": array_made_by_a_task,
+}
+
+# %%
+# All three count the same. On a cluster, Dask warns when the graph it sends to the scheduler
+# is large: with the array in the graph, in every call or once (Dask sends an object that
+# several tasks share only once), the graph holds 16 MB. Only the third way keeps it small,
+# which is what the warning recommends: load or create big data inside tasks (with a
+# ``Client``, ``client.scatter`` is another way; see the futures section).
+for name, tasks in ways.items():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        counts = dask.compute(*tasks())
+    assert list(counts) == [count_above(values, t) for t in thresholds]
+    print(f"{name}: {'; '.join(str(w.message).splitlines()[0] for w in caught) or 'no warning'}")
+
+# %%
+# What each way costs (the warnings are silenced here: they were shown above):
+
+
+def computed(tasks):
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return dask.compute(*tasks())
+
+    return run
+
+
+big_input_timings = compare({name: computed(tasks) for name, tasks in ways.items()})
+big_input_timings
+
+# %%
+# Pitfall 4: functions that change their inputs
+# ---------------------------------------------
+# Dask assumes a task leaves its inputs alone. This function scales an array *in place*:
+# ``/=`` writes into the array it was given. Two lazy results use the same array. Computed in
+# this process (the single-threaded ``"sync"`` scheduler here; threads behave the same), the
+# first computation changes the caller's array, and the second one then sums the changed
+# numbers, not the ones it was given.
+
+
+def scale_in_place(values):
+    values /= values.max()  # changes the caller's array!
+    return values
+
+
+data = np.array([1.0, 2.0, 4.0])
+lazy_scaled = dask.delayed(scale_in_place)(data)
+lazy_total = dask.delayed(np.sum)(data)
+scaled = lazy_scaled.compute(scheduler="sync")
+total = lazy_total.compute(scheduler="sync")
+print(f"scaled {scaled}, sum {total}, original array now {data}")
+
+# %%
+# On worker processes each task gets its own copy of the array, so there the same code sums
+# the original numbers and never changes ``data``: the answer depends on the scheduler and on the order of the
+# computations. The fix is to return a new object instead of changing the input. Then every
+# scheduler agrees.
+
+
+def scale(values):
+    return values / values.max()  # a new array; the input is untouched
+
+
+data = np.array([1.0, 2.0, 4.0])
+lazy_scaled = dask.delayed(scale)(data)
+lazy_total = dask.delayed(np.sum)(data)
+scaled = lazy_scaled.compute(scheduler="sync")
+total = lazy_total.compute(scheduler="sync")
+print(f"scaled {scaled}, sum {total}, original array still {data}")
+
+# %%
+# Key points
+# ----------
+# - Each task has a fixed cost (measured above): give tasks enough work that it does not
+#   matter, and a few tasks per worker rather than thousands.
+# - Collect ``Delayed`` objects and compute them together with one ``dask.compute(*tasks)``;
+#   ``compute()`` in a loop runs one task at a time.
+# - Do not pass a big object into every call: wrap it once with ``dask.delayed(big)``, or
+#   better, create or load it inside a task so it never travels from your session.
+# - Task functions must not change their inputs: return new objects, or results will depend on
+#   the scheduler and the order tasks happen to run in.
+#
+# Exercise
+# --------
+# Find the fastest way to split the 400,000 points of pitfall 1 among 2, 4, 8 and 16 tasks on
+# the scheduler you have. Time the four with ``compare``, and check that every split gives an
+# estimate within 0.01 of π.
+#
+# .. dropdown:: Solution
+#
+#    .. code-block:: python
+#
+#       split_timings = compare({f"{n} tasks": lambda n=n: pi_in_tasks(n) for n in [2, 4, 8, 16]})
+#       print(split_timings)
+#       split_estimates = {n: pi_in_tasks(n) for n in [2, 4, 8, 16]}
+#       print(split_estimates)
+#       assert all(abs(pi - np.pi) < 0.01 for pi in split_estimates.values())

@@ -1,0 +1,22 @@
+#!/bin/bash -l
+# The bikes analysis as a batch job on one node of a Slurm cluster, 16 cores.
+# Submit it from the folder that holds bikes_batch.py:
+#     sbatch job_slurm_16cores.sh
+#SBATCH --job-name=bikes-dask
+#SBATCH --nodes=1
+#SBATCH --ntasks=1
+#SBATCH --cpus-per-task=16
+#SBATCH --mem=32G
+#SBATCH --time=01:00:00
+#SBATCH --output=bikes-dask-%j.log
+
+# Slurm puts the number of cores it granted in SLURM_CPUS_PER_TASK. Split
+# them into worker processes × threads per worker: 1 thread for pure-Python
+# work, 2 or 4 for pandas and NumPy.
+THREADS=2
+WORKERS=$((SLURM_CPUS_PER_TASK / THREADS))
+
+module load python  # your site's Python module; the name varies
+source "$HOME/dask-course/.venv/bin/activate"  # the environment with Dask
+
+python bikes_batch.py --workers "$WORKERS" --threads "$THREADS"

@@ -1,0 +1,327 @@
+"""
+A cluster by hand: one scheduler, many workers
+==============================================
+
+On one machine, ``LocalCluster`` starts a Dask scheduler and its workers for you. On many
+machines you start them yourself, one ``dask scheduler`` and as many ``dask worker`` processes
+as you like, on whichever nodes you have, and your code connects to the scheduler with a
+``Client``. This lesson does exactly that, with every "node" played by this machine: it starts
+the processes, runs the bikes analysis on them unchanged, and stops everything cleanly.
+
+**You will be able to:** start a scheduler and workers from the command line with a scheduler
+file, connect to them with ``Client(scheduler_file=...)``, point any script (and this course's
+build) at a running cluster with ``DASK_SCHEDULER_ADDRESS``, and say what changes on real nodes,
+including encrypted (TLS) connections.
+
+**Estimated time:** 25 minutes.
+"""
+
+# %%
+# Three kinds of process
+# ----------------------
+# A Dask :term:`cluster` is one :term:`scheduler`, which holds the task graph and decides where
+# each task runs, and any number of :term:`workers <worker>`, which run tasks and keep their
+# results. Your program is the :term:`client`: it sends graphs to the scheduler and gets results
+# back. Only the client needs your code (your functions travel with the graph); the workers
+# import the libraries the tasks use, so every node needs the same Python environment. On a
+# cluster you would type, on one node and then on each of the others:
+#
+# .. code-block:: bash
+#
+#    dask scheduler --scheduler-file ~/dask/scheduler.json
+#    dask worker --scheduler-file ~/dask/scheduler.json --nthreads 4 --memory-limit 16GiB
+#
+# The scheduler writes its address into the *scheduler file*; workers and clients read it from
+# there. That only works if every node sees the same file, so it lives on a shared filesystem
+# such as your home directory. Here, the file goes into a temporary folder.
+import tempfile
+from pathlib import Path
+
+from tutorial_helpers import bikes
+
+files = bikes.trip_files()[:3]  # the first quarter: enough to see the work spread out
+trip_dtypes = {"birth year": "float64", "end station id": "float64"}  # see lesson 2
+folder = tempfile.TemporaryDirectory()
+scheduler_file = Path(folder.name) / "scheduler.json"
+scheduler_file.name
+
+# %%
+# The commands, with every node on this machine
+# ---------------------------------------------
+# Since all the "nodes" are one machine here, every process listens on the loopback address
+# only (``--host 127.0.0.1``), on ports the system picks (``--port 0``,
+# ``--dashboard-address 127.0.0.1:0``), so nothing on the network can reach them and no two
+# runs clash. Each worker gets one thread and 2 GiB of memory. ``--no-nanny`` runs each worker
+# in the very process we start, so stopping that process stops the worker; by default a small
+# :term:`nanny` process starts the worker as its child and restarts it if it dies.
+import shlex
+
+
+def scheduler_command(scheduler_file):
+    return ["dask", "scheduler", "--scheduler-file", str(scheduler_file),
+            "--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0"]
+
+
+def worker_command(scheduler_file):
+    return ["dask", "worker", "--scheduler-file", str(scheduler_file),
+            "--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0",
+            "--nthreads", "1", "--memory-limit", "2GiB", "--no-nanny"]
+
+
+for command in (scheduler_command(scheduler_file), worker_command(scheduler_file)):
+    print(shlex.join(command))
+
+# %%
+# Wait for the scheduler, but not forever
+# ---------------------------------------
+# A scheduler takes a moment to start, more on a busy node, and writes its file once it
+# listens. ``Client(scheduler_file=...)`` waits for that file without a time limit, so a
+# scheduler that crashed would leave us waiting forever. This function waits for a complete
+# file, and gives up early if the scheduler process has exited or time runs out.
+import json
+import time
+
+
+def wait_for_scheduler(scheduler_file, process, timeout=60):
+    """The address in ``scheduler_file`` once the scheduler has written it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the scheduler exited with code {process.returncode}")
+        try:
+            return json.loads(scheduler_file.read_text())["address"]
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            time.sleep(0.1)  # not written yet, or only half written
+    raise TimeoutError(f"no scheduler file after {timeout} s")
+
+
+# %%
+# Start, connect, and stop for sure
+# ---------------------------------
+# ``python -m dask`` is the ``dask`` command, run with this very Python, so the processes use
+# the same environment whatever ``PATH`` says. ``stop`` waits for a process to exit, and kills
+# it if it does not exit in time.
+import subprocess
+import sys
+
+
+def start(command, log):
+    return subprocess.Popen([sys.executable, "-m", *command], stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop(process, timeout=10):
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# %%
+# A context manager puts the steps in order: remove a scheduler file an earlier run may have
+# left, start the scheduler, wait for it, start the workers, connect a client and wait until all
+# workers have joined (``client.wait_for_workers``). Whatever happens inside the ``with`` block,
+# the ``finally`` clauses run: ``client.shutdown()`` stops the scheduler and its workers, and
+# every process is waited for. No process and no port outlive it.
+import contextlib
+
+from distributed import Client
+
+
+@contextlib.contextmanager
+def cluster_by_hand(scheduler_file, n_workers):
+    """Run ``dask scheduler`` and ``n_workers`` × ``dask worker``; yield a connected Client."""
+    scheduler_file.unlink(missing_ok=True)
+    with open(scheduler_file.with_suffix(".log"), "w") as log:  # what the processes print
+        processes = [start(scheduler_command(scheduler_file), log)]
+        try:
+            wait_for_scheduler(scheduler_file, processes[0])
+            processes += [start(worker_command(scheduler_file), log) for _ in range(n_workers)]
+            with Client(scheduler_file=scheduler_file) as client:
+                try:
+                    client.wait_for_workers(n_workers, timeout=60)
+                    yield client
+                finally:
+                    client.shutdown()
+        finally:
+            for process in processes:
+                stop(process)
+
+
+# %%
+# Same code, different cluster
+# ----------------------------
+# The analysis is the one of :ref:`dask-dataframe`, unchanged. A new ``Client`` becomes the
+# default scheduler, so a plain ``compute()`` inside the ``with`` block runs on the workers we
+# started. To see where the work went, ``client.run`` calls a function once on every worker:
+# on real nodes each would answer with its own host name.
+import os
+import socket
+
+import dask.dataframe as dd
+
+
+def where_am_i():
+    return f"host {socket.gethostname()}, process {os.getpid()}"
+
+
+def station_counts(files):
+    trips = dd.read_csv(files, dtype=trip_dtypes)
+    clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
+    return clean["start station name"].value_counts()
+
+
+# %%
+# Any program can use a running cluster: ``DASK_SCHEDULER_ADDRESS``
+# ---------------------------------------------------------------------
+# When Dask is imported, it reads the environment variable ``DASK_SCHEDULER_ADDRESS`` into its
+# configuration key ``scheduler-address``; a running program can set that key itself with
+# ``dask.config.set``. Either way, a ``Client()`` with no arguments then connects to the
+# scheduler at that address instead of starting a cluster of its own. This function connects
+# a second client that way, as another program or a batch job started with
+# ``DASK_SCHEDULER_ADDRESS=tcp://...`` would.
+import dask
+
+
+def connect_like_a_new_program(address):
+    with dask.config.set({"scheduler-address": address}), Client() as other_client:
+        return repr(other_client)
+
+
+# %%
+# Run it
+# ------
+# Everything that needs the cluster happens inside one ``with`` block. The workers read the CSV
+# files themselves: on real nodes the data must be on a filesystem they all see, at the same
+# path. (The note at the end of this page names the cluster the site was built on; the counts
+# below come from the two workers started here.)
+with cluster_by_hand(scheduler_file, n_workers=2) as client:
+    print(client)
+    for worker, place in client.run(where_am_i).items():
+        print(worker, "runs on", place)
+    trips_per_station = station_counts(files).compute()
+    print("Another client sees:", connect_like_a_new_program(client.scheduler.address))
+
+trips_per_station.nlargest(5)
+
+# %%
+# The scheduler's own account
+# ---------------------------
+# The scheduler's log shows the same story from its side: where it listened, and each worker
+# registering. On a real cluster this log is the first place to look when workers do not show up.
+log_lines = scheduler_file.with_suffix(".log").read_text().splitlines()
+for line in log_lines:
+    if "Scheduler at" in line or "Register worker" in line:
+        print(line.split(" - ")[-1])  # the message, without time and logger
+
+# %%
+# Nothing left running
+# --------------------
+# Every process that was started with our scheduler file on its command line has exited; no
+# process and no port are left behind. Then the temporary folder can go.
+import psutil
+
+leftovers = [
+    process.pid
+    for process in psutil.process_iter(["cmdline"])
+    if str(scheduler_file) in " ".join(process.info["cmdline"] or [])
+]
+folder.cleanup()
+leftovers
+
+# %%
+# On real nodes
+# -------------
+# The same three steps, spread over machines:
+#
+# - **Scheduler** on one node (a login node is often not allowed: use the first node of your
+#   job). Default ports are 8786 for the scheduler and 8787 for its dashboard.
+# - **Workers** on the other nodes, as many ``dask worker`` processes per node as suits the
+#   work (see :ref:`dask-distributed`). ``--nthreads`` and ``--memory-limit`` should add up
+#   to what the batch system gave you on that node.
+# - **Network**: instead of ``--host 127.0.0.1``, let each process listen on the nodes' fast
+#   network, e.g. ``--interface ib0`` (InfiniBand) or ``--interface eth0``.
+# - **Scheduler file** on a shared filesystem, so workers and clients find the scheduler
+#   wherever it started; or pass the address itself: ``dask worker tcp://node001:8786``.
+# - **Dashboard**: reach it from your laptop through SSH, e.g.
+#   ``ssh -L 8787:localhost:8787 you@node001``, then open http://localhost:8787.
+#
+# This course's own build works the same way. By default it starts a ``LocalCluster`` on the
+# machine that builds; with ``DASK_SCHEDULER_ADDRESS`` set it starts none and runs every lesson
+# on the cluster at that address, as the second client above did:
+#
+# .. code-block:: bash
+#
+#    export DASK_COURSE_DATA=/shared/project/bluebikes   # the same path on every node
+#    DASK_SCHEDULER_ADDRESS=tcp://node001:8786 make html
+#
+# Outside a private network, a scheduler that anyone can reach should require encryption and
+# certificates. Dask speaks **TLS**: give the scheduler and the workers a certificate signed by a
+# certificate authority (CA) you trust, and use ``tls://`` addresses:
+#
+# .. code-block:: bash
+#
+#    dask scheduler --protocol tls --tls-ca-file ca.pem --tls-cert node.pem --tls-key node.key \
+#        --scheduler-file ~/dask/scheduler.json
+#    dask worker --tls-ca-file ca.pem --tls-cert node.pem --tls-key node.key \
+#        --scheduler-file ~/dask/scheduler.json
+#
+# A client then brings its own certificate in a ``distributed.Security`` object:
+#
+# .. container:: not-run-here
+#
+#    .. code-block:: python
+#
+#       from distributed import Client, Security
+#
+#       security = Security(
+#           tls_ca_file="ca.pem",
+#           tls_client_cert="client.pem",
+#           tls_client_key="client.key",
+#           require_encryption=True,
+#       )
+#       client = Client("tls://node001:8786", security=security)
+#
+# A program that only calls ``Client()``, such as the course build, takes the same settings
+# from the environment (they are Dask configuration keys under ``distributed.comm.tls``). A
+# client without a certificate cannot connect.
+#
+# .. code-block:: bash
+#
+#    export DASK_DISTRIBUTED__COMM__TLS__CA_FILE=ca.pem
+#    export DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT=client.pem
+#    export DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY=client.key
+#    DASK_SCHEDULER_ADDRESS=tls://node001:8786 make html
+
+# %%
+# Key points
+# ----------
+# - A cluster is one ``dask scheduler`` and any number of ``dask worker`` processes; a
+#   ``Client`` connects your program to the scheduler. Where they run does not change your code.
+# - A scheduler file on a shared filesystem tells workers and clients where the scheduler is;
+#   wait for it with a time limit, and for the workers with ``client.wait_for_workers``.
+# - Stop what you started, in ``finally``: ``client.shutdown()`` ends the scheduler and its
+#   workers; then wait for the processes.
+# - ``DASK_SCHEDULER_ADDRESS`` makes ``Client()`` connect to a running cluster: any script, and
+#   this course's build, can run on a cluster without changing a line.
+# - Across a network you don't trust, use ``tls://`` with certificates and ``distributed.Security``.
+#
+# Exercise
+# --------
+# Start the cluster by hand again, this time with three workers, and compute the average trip
+# duration in minutes per user type on it. Check that the scheduler knew three workers while
+# it ran.
+#
+# .. dropdown:: Solution
+#
+#    .. code-block:: python
+#
+#       with tempfile.TemporaryDirectory() as exercise_folder:
+#           exercise_file = Path(exercise_folder) / "scheduler.json"
+#           with cluster_by_hand(exercise_file, n_workers=3) as client:
+#               n_workers_seen = len(client.scheduler_info(n_workers=-1)["workers"])
+#               trips = dd.read_csv(files, dtype=trip_dtypes)
+#               clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
+#               by_usertype = clean.groupby("usertype")["tripduration"].mean() / 60
+#               minutes_by_usertype = by_usertype.compute()
+#       print(n_workers_seen, minutes_by_usertype.round(1), sep="\n")

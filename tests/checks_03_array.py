@@ -1,0 +1,54 @@
+"""Results checks for the lessons in examples/03_array: every Dask answer against NumPy."""
+
+import dask
+import numpy as np
+
+from tutorial_helpers.cluster import WORKER_MEMORY_CAP
+
+
+def check_array_chunks(namespace, files):
+    data = namespace["data"]
+    assert data.shape == (1000, 200, 6)
+    a6, a40 = namespace["a6"], namespace["a40"]
+    assert a6.numblocks == (1, 1, 6) and a6.chunksize == (1000, 200, 1)
+    assert a40.numblocks == (20, 1, 2) and a40.chunksize == (50, 200, 3)
+    np.testing.assert_array_equal(a40.compute(scheduler="synchronous"), data)
+
+    # A reduction along the axis a6 holds whole needs no combining: fewer tasks than a40's.
+    counts = namespace["task_counts"]
+    over_time = counts["sum(axis=0), over time"]
+    assert over_time["6 chunks 1000×200×1"] < over_time["40 chunks 50×200×3"]
+    assert len(namespace["sum6"].dask) == 3 * 6  # slice, sum, aggregate: one chain per chunk
+
+    standardized, above_099, every_tenth, largest_sine = namespace["results"]
+    np.testing.assert_allclose(standardized, (data - data.mean(axis=0)) / data.std(axis=0))
+    np.testing.assert_array_equal(above_099, (data > 0.99).sum(axis=(0, 1)))
+    np.testing.assert_array_equal(every_tenth, data[::10, :3, 0])
+    assert np.isclose(largest_sine, np.sin(data).max())
+    assert np.isnan(namespace["picked"].shape[0])
+    np.testing.assert_array_equal(namespace["picked_values"], data[data > 0.99])
+
+    # The exercise: axis 2 whole in each chunk, so one chain (slice, mean, aggregate) per chunk.
+    a20, mean20 = namespace["a20"], namespace["mean20"]
+    assert a20.chunksize == (50, 200, 6)
+    assert len(mean20.dask) == 3 * a20.npartitions
+    np.testing.assert_allclose(mean20.compute(scheduler="synchronous"), data.mean(axis=2))
+
+
+def check_array_out_of_core(namespace, files):
+    big = namespace["big"]
+    assert big.nbytes > WORKER_MEMORY_CAP  # bigger than a build worker's memory limit
+    assert big.blocks[0, 0].nbytes < WORKER_MEMORY_CAP / 16
+    # No NumPy reference fits in memory: check against the statistics of uniform numbers.
+    n = big.size
+    assert abs(namespace["big_mean"] - 0.5) < 6 / (12 * n) ** 0.5
+    assert abs(namespace["big_std"] - 1 / 12**0.5) < 1e-4
+    assert 0.999999 < namespace["big_max"] < 1
+
+    timings = namespace["scheduler_timings"]
+    assert [t.name for t in timings.timings] == ["one thread (synchronous)", "threads", "processes"]
+    assert all(len(t.seconds) == 3 for t in timings.timings)
+    assert dask.array.Array.__dask_scheduler__.__module__ == "dask.threaded"
+
+
+CHECKS = {"plot_01_array_chunks": check_array_chunks, "plot_02_array_out_of_core": check_array_out_of_core}

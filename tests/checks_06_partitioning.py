@@ -1,0 +1,71 @@
+"""Results checks for the lessons in examples/06_partitioning."""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from dask.utils import parse_bytes
+
+
+def _blocks(size: int, blocksize) -> int:
+    """Partitions read_csv makes of one file: size // blocksize pieces, at least one."""
+    if blocksize is None:
+        return 1
+    return max(1, size // parse_bytes(blocksize))
+
+
+def check_partitions_and_chunks(namespace, files):
+    counts = namespace["partition_counts"].set_index("blocksize")["npartitions"]
+    for blocksize in ["16MB", "10MB", "4MB"]:
+        assert counts[blocksize] == sum(_blocks(f.stat().st_size, blocksize) for f in files)
+    assert counts["None"] == len(files)
+
+    july = pd.read_csv(files[6], parse_dates=["starttime"])
+    july_4th = july[july["starttime"].dt.date == pd.Timestamp("2019-07-04").date()]
+    got = namespace["july_4th"]
+    assert len(got) == len(july_4th)
+    assert sorted(got["tripduration"]) == sorted(july_4th["tripduration"])
+
+    winter = pd.concat([pd.read_csv(path) for path in files[:3]], ignore_index=True)
+    n_long = int((winter["tripduration"] > 60 * 60).sum())
+    assert int(namespace["lengths"].sum()) == n_long
+    sizes = namespace["sizes"]
+    assert len(namespace["lengths"]) == len(sizes)
+    assert [t.name for t in namespace["groupby_timings"].timings][1] == "repartition(npartitions=2) first"
+    assert namespace["target"] > 0
+    assert math.ceil(sizes.sum() / namespace["target"]) >= 1
+
+    # Exercise
+    week = july[(july["starttime"] >= "2019-07-01") & (july["starttime"] < "2019-07-08")]
+    want = week["starttime"].dt.day.value_counts().sort_index()
+    pd.testing.assert_series_equal(
+        namespace["trips_per_day"], want, check_names=False, check_dtype=False, check_index_type=False
+    )
+
+
+def check_partition_size(namespace, files):
+    import dask.array as da
+
+    n_points = namespace["n_points"]
+    xy = da.random.default_rng(42).random((n_points, 2), chunks=(n_points // 4, 2)).compute()
+    assert np.isclose(namespace["pi_estimate"], 4 * ((xy**2).sum(axis=1) < 1).mean())
+
+    medians = namespace["medians"]
+    counts = namespace["chunk_counts"]
+    assert len(medians) == len(counts) == len(namespace["sweep"].timings)
+    assert all(len(t.seconds) == 3 for t in namespace["sweep"].timings)
+    assert medians[namespace["best"]] == min(medians)
+    tasks = namespace["tasks"]
+    assert [tasks[n] for n in counts] == sorted(tasks[n] for n in counts)  # more chunks, more tasks
+    assert np.isclose(
+        namespace["per_task"], (medians[-1] - medians[-2]) / (tasks[counts[-1]] - tasks[counts[-2]])
+    )
+    # Exercise
+    assert [t.name for t in namespace["auto_timing"].timings] == ["chunks='auto'"]
+
+
+CHECKS = {
+    "plot_01_partitions_and_chunks": check_partitions_and_chunks,
+    "plot_02_partition_size": check_partition_size,
+}

@@ -1,0 +1,60 @@
+"""Results checks for the lessons in examples/08_schedulers."""
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from tutorial_helpers.cores import granted_cores
+
+
+def check_local_schedulers(namespace, files):
+    january = pd.read_csv(files[0])
+
+    # The same answer from every scheduler, and it is pandas' answer.
+    want = january.groupby("usertype")["tripduration"].mean() / 60
+    assert set(namespace["by_scheduler"]) == {"synchronous", "threads", "processes"}
+    for got in namespace["by_scheduler"].values():
+        pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_names=False,
+                                       check_dtype=False, check_index_type=False)
+
+    # The failing function failed where the lesson says, on a line without a birth year.
+    assert "rider_age" in namespace["sync_traceback"]
+    assert "ValueError" in namespace["sync_traceback"]
+    assert namespace["threads_traceback"] == namespace["sync_traceback"]
+    assert january["birth year"].isna().any()
+
+    # The last traced run (threads) ran every task once.
+    assert sorted(namespace["events"]) == sorted(f"{e} {i}" for e in ["start", "end"] for i in range(4))
+    assert namespace["workers"] == granted_cores() <= (os.cpu_count() or 1)
+
+    # Both workloads answer what NumPy and plain Python answer.
+    quarter = pd.concat([pd.read_csv(path) for path in files[:2]], ignore_index=True)
+    coordinates = ["start station latitude", "start station longitude"]
+    lat_s, lon_s = np.radians(quarter.groupby("start station id")[coordinates].first().to_numpy()).T
+    lat, lon = (np.radians(quarter[c].to_numpy())[:, None] for c in coordinates)
+    a = np.sin((lat_s - lat) / 2) ** 2 + np.cos(lat) * np.cos(lat_s) * np.sin((lon_s - lon) / 2) ** 2
+    nearby = pd.Series((2 * 6371 * np.arcsin(np.sqrt(a)) < 1).sum(axis=1))
+    want_nearby = nearby.groupby(quarter["usertype"]).mean()
+    pd.testing.assert_series_equal(namespace["nearby_by_usertype"].sort_index(), want_nearby.sort_index(),
+                                   check_names=False, check_dtype=False, check_index_type=False)
+    hours = pd.to_datetime(january["starttime"]).dt.hour.value_counts()
+    assert namespace["hourly_trips"] == {int(h): int(n) for h, n in hours.items()}
+
+    # The measured table holds every row, and each winner is the faster of its two rows.
+    timings = namespace["scheduler_timings"]
+    assert [t.name for t in timings.timings] == [
+        f"{work} · {scheduler}" for work in ["NumPy", "pure Python"]
+        for scheduler in ["synchronous", "threads", "processes"]
+    ]
+    for work, winner in namespace["winners"].items():
+        other = "processes" if winner == "threads" else "threads"
+        assert timings[f"{work} · {winner}"].median <= timings[f"{work} · {other}"].median
+
+    # Exercise: the mean age of riders with a known birth year.
+    want_age = (2019 - january["birth year"].dropna()).mean()
+    for got in namespace["mean_age"].values():
+        assert abs(got - want_age) < 1e-9
+
+
+CHECKS = {"plot_01_local_schedulers": check_local_schedulers}

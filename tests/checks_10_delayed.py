@@ -1,0 +1,77 @@
+"""Results checks for the lessons in examples/10_delayed: the delayed π equals a plain Python loop."""
+
+import math
+import random
+
+import numpy as np
+from dask.system import CPU_COUNT
+
+
+def count_inside(n_points, seed):
+    """The reference count, written out again: plain Python, one seeded generator per chunk."""
+    rng = random.Random(seed)
+    inside = 0
+    for _ in range(n_points):
+        x = rng.random()
+        y = rng.random()
+        inside += x * x + y * y <= 1.0
+    return inside
+
+
+def check_delayed_pi(namespace, files):
+    n, per_chunk, seeds = namespace["n_points"], namespace["points_per_chunk"], namespace["seeds"]
+    want = [count_inside(per_chunk, seed) for seed in seeds]
+    assert namespace["serial_counts"] == want
+    assert namespace["delayed_counts"] == want, "same seeds must give identical counts"
+    assert namespace["pi_delayed"] == namespace["pi_serial"] == 4 * sum(want) / n
+    assert abs(namespace["pi_delayed"] - math.pi) < 0.01
+    assert namespace["pi_eight"] == 4 * sum(count_inside(n // 8, s) for s in range(8)) / n
+    exercise_seeds = range(100, 108)
+    exercise_want = [count_inside(125_000, seed) for seed in exercise_seeds]
+    assert namespace["exercise_computed"] == exercise_want
+    assert namespace["exercise_pi"] == 4 * sum(exercise_want) / 1_000_000
+
+
+def check_delayed_speedup(namespace, files):
+    want = [count_inside(namespace["points_per_chunk"], seed) for seed in namespace["seeds"]]
+    assert namespace["counts"] == want
+    assert namespace["cluster_counts"] == want
+    assert namespace["n_chunks"] == 4 * CPU_COUNT
+    speedups = namespace["speedups"]
+    assert list(speedups.index) == list(range(1, CPU_COUNT + 1))
+    assert all(len(s) == 3 for s in namespace["cluster_seconds"].values())
+    assert len(namespace["serial_seconds"]) == 3 and len(namespace["big_chunk_seconds"]) == 3
+    np.testing.assert_allclose(speedups.loc[1, "vs 1 worker"], 1.0)
+    np.testing.assert_allclose(
+        speedups["vs serial"],
+        np.median(namespace["serial_seconds"]) / speedups["median (s)"],
+    )
+
+
+def check_delayed_pitfalls(namespace, files):
+    total = namespace["total_points"]
+    timings = namespace["task_size_timings"]
+    assert [t.name for t in timings.timings] == [
+        f"{n:,} tasks of {total // n:,} points" for n in (2, 10, 100, 500)
+    ]
+    assert [t.name for t in namespace["loop_timings"].timings] == ["compute() in the loop", "one dask.compute"]
+    values, thresholds = namespace["values"], namespace["thresholds"]
+    assert [t.name for t in namespace["big_input_timings"].timings] == [
+        "array in every call", "dask.delayed(array) once", "array made by a task"
+    ]
+    np.testing.assert_array_equal(values, np.random.default_rng(0).random(2_000_000))
+    # the last way printed: the array made by a task on the workers
+    assert list(namespace["counts"]) == [int(np.count_nonzero(values > t)) for t in thresholds]
+    # pitfall 4 ends with the fixed function: the input is untouched, the sum is of the originals
+    np.testing.assert_array_equal(namespace["data"], [1.0, 2.0, 4.0])
+    np.testing.assert_array_equal(namespace["scaled"], [0.25, 0.5, 1.0])
+    assert namespace["total"] == 7.0
+    for n, estimate in namespace["split_estimates"].items():
+        assert estimate == 4 * sum(count_inside(total // n, seed) for seed in range(n)) / total
+
+
+CHECKS = {
+    "plot_01_delayed_pi": check_delayed_pi,
+    "plot_02_delayed_speedup": check_delayed_speedup,
+    "plot_03_delayed_pitfalls": check_delayed_pitfalls,
+}

@@ -1,0 +1,63 @@
+"""Results checks for the lessons in examples/13_multi_node: the same answers on any cluster."""
+
+import re
+
+import pandas as pd
+import psutil
+
+from reference import clean_trips
+
+
+def check_scheduler_and_workers(namespace, files):
+    quarter = files[:3]
+    assert [f.name for f in namespace["files"]] == [f.name for f in quarter]
+    clean = pd.concat([clean_trips(path) for path in quarter], ignore_index=True)
+    pd.testing.assert_series_equal(
+        namespace["trips_per_station"].sort_index(),
+        clean["start station name"].value_counts().sort_index(),
+        check_names=False, check_dtype=False, check_index_type=False,
+    )
+    # The scheduler and both workers exited, and the log shows both workers joining.
+    assert namespace["leftovers"] == []
+    assert sum("Register worker" in line for line in namespace["log_lines"]) == 2
+    assert not namespace["scheduler_file"].parent.exists()
+
+    # The exercise: three workers, the mean duration per user type, and nothing left running.
+    assert namespace["n_workers_seen"] == 3
+    exercise_file = str(namespace["exercise_file"])
+    assert not [p for p in psutil.process_iter(["cmdline"]) if exercise_file in " ".join(p.info["cmdline"] or [])]
+    want = clean.groupby("usertype")["tripduration"].mean() / 60
+    pd.testing.assert_series_equal(
+        namespace["minutes_by_usertype"].sort_index(), want.sort_index(),
+        check_names=False, check_dtype=False, check_index_type=False, rtol=1e-9,
+    )
+
+
+def directives(script: str, prefix: str) -> list[str]:
+    return [line[len(prefix):].strip() for line in script.splitlines() if line.startswith(prefix)]
+
+
+def check_hpc_job_schedulers(namespace, files):
+    layouts = namespace["layouts"]
+    assert (layouts["workers"] * layouts["threads per worker"] == layouts["cores"]).all()
+
+    sge = namespace["sge_script"]
+    assert "-pe omp 16" in directives(sge, "#$")
+    assert "--nworkers 8" in sge and "--nthreads 2" in sge
+    slurm = namespace["slurm_script"]
+    assert {"-p normal", "-A my_project", "--cpus-per-task=16", "--mem=32G"} <= set(directives(slurm, "#SBATCH"))
+    # Bound to loopback: the page can be built anywhere without opening a port to the network.
+    for script in (sge, slurm):
+        assert re.search(r"dask_worker tcp://127\.0\.0\.1:\d+ ", script)
+        assert 'source "$HOME/dask-course/.venv/bin/activate"' in script
+
+    # The exercise: whole 32-core nodes, 4 workers × 8 threads, two hours on "short".
+    exercise = namespace["exercise_script"]
+    assert {"-p short", "--cpus-per-task=32", "-t 02:00:00"} <= set(directives(exercise, "#SBATCH"))
+    assert "--nworkers 4" in exercise and "--nthreads 8" in exercise
+
+
+CHECKS = {
+    "plot_01_scheduler_and_workers": check_scheduler_and_workers,
+    "plot_02_hpc_job_schedulers": check_hpc_job_schedulers,
+}
