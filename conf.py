@@ -1,8 +1,6 @@
 # Sphinx configuration of the Dask course. Settings only: behaviour lives in tutorial_helpers.
 import warnings
 
-from tutorial_helpers.memory import peak_memory
-
 # -- Project ---------------------------------------------------------------------------------
 project = "Scaling pandas and NumPy with Dask"
 author = "The Dask course authors"
@@ -108,9 +106,9 @@ sphinx_gallery_conf = {
     # no sortable table, wherever the site is read offline. Each lesson states its own time.
     "write_computation_times": False,
     "min_reported_time": 0,
-    # Peak memory of each lesson in the build process. sphinx-gallery takes only a callable here
-    # (no dotted name); its default, memory_profiler, forks the threaded build process per block.
-    "show_memory": peak_memory,
+    # Off: sphinx-gallery takes only a callable here (which Sphinx cannot cache in its config), and
+    # its default, memory_profiler, forks the threaded build process once per code block.
+    "show_memory": False,
     # Prepended to every downloaded notebook, so that it runs top to bottom on a learner's
     # machine: installs the PyPI packages it misses; tutorial_helpers is not on PyPI.
     "first_notebook_cell": """\
