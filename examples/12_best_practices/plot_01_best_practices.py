@@ -387,12 +387,14 @@ print("same answer:", slow_route == fast_route)
 # ``with`` block. The :ref:`dask.distributed lessons <dask-distributed>` show one, recorded
 # when this site was built.
 #
-# .. code-block:: python
+# .. container:: not-run-here
 #
-#    from distributed import performance_report
+#    .. code-block:: python
 #
-#    with performance_report(filename="report.html", mode="inline"):
-#        result.compute()
+#       from distributed import performance_report
+#
+#       with performance_report(filename="report.html", mode="inline"):
+#           result.compute()
 
 # %%
 # What one task costs
