@@ -47,7 +47,7 @@ def mini_site(tmp_path: Path, lesson: str, name: str = "plot_99_check.py") -> Pa
 
 def sphinx_command(site: Path) -> list[str]:
     return [sys.executable, "-m", "sphinx", "-b", "html", "-nW", "--keep-going",
-            "-D", "sphinx_gallery_conf.filename_pattern=plot_99_", "-D", "nb_execution_mode=off",
+            "-D", "sphinx_gallery_conf.filename_pattern=plot_99_",
             "-d", str(site / "_build" / "doctrees"), str(site), str(site / "_build" / "html")]
 
 
