@@ -1,6 +1,8 @@
 # Sphinx configuration of the Dask course. Settings only: behaviour lives in tutorial_helpers.
 import warnings
 
+from tutorial_helpers.memory import PeakMemory
+
 # -- Project ---------------------------------------------------------------------------------
 project = "Scaling pandas and NumPy with Dask"
 author = "The Dask course authors"
@@ -106,9 +108,9 @@ sphinx_gallery_conf = {
     # no sortable table, wherever the site is read offline. Each lesson states its own time.
     "write_computation_times": False,
     "min_reported_time": 0,
-    # Off: sphinx-gallery takes only a callable here (which Sphinx cannot cache in its config), and
-    # its default, memory_profiler, forks the threaded build process once per code block.
-    "show_memory": False,
+    # Peak RSS of the build process plus its Dask workers, sampled on a thread: memory_profiler
+    # forks the threaded build and sees no workers; a plain function cannot be cached by Sphinx.
+    "show_memory": PeakMemory(),
     # Prepended to every downloaded notebook, so that it runs top to bottom on a learner's
     # machine: installs the PyPI packages it misses; tutorial_helpers is not on PyPI.
     "first_notebook_cell": """\
