@@ -52,7 +52,7 @@ def check_delayed_pitfalls(namespace, files):
     total = namespace["total_points"]
     timings = namespace["task_size_timings"]
     assert [t.name for t in timings.timings] == [
-        f"{n:,} tasks of {total // n:,} points" for n in (2, 10, 100, 500)
+        f"{n:,} tasks of {total // n:,} points" for n in (2, 10, 50, 250)
     ]
     assert [t.name for t in namespace["loop_timings"].timings] == ["compute() in the loop", "one dask.compute"]
     values, thresholds = namespace["values"], namespace["thresholds"]

@@ -21,11 +21,11 @@ workload, and read where the sweet spot lies on your machine.
 # A Monte-Carlo estimate of π: draw points uniformly in the unit square and count the share
 # that falls inside the quarter circle. The work per chunk is proportional to its size, and the
 # data is generated inside the tasks, so only the chunking changes from one run to the next.
-# Ten million points of two coordinates make a 160 MB array.
+# Five million points of two coordinates make an 80 MB array.
 import dask
 import dask.array as da
 
-n_points = 10_000_000
+n_points = 5_000_000
 
 
 def estimate_pi(n_chunks):
@@ -57,7 +57,7 @@ from tutorial_helpers.timing import compare
 
 chunk_counts = [1, 2, 4, 16, 64]
 sweep = compare(
-    {f"{n} chunk(s) of {160 / n:g} MB": (lambda n=n: estimate_pi(n).compute()) for n in chunk_counts},
+    {f"{n} chunk(s) of {80 / n:g} MB": (lambda n=n: estimate_pi(n).compute()) for n in chunk_counts},
     warmup=0,
 )
 sweep
@@ -71,7 +71,7 @@ sweep
 import matplotlib.pyplot as plt
 
 medians = [t.median for t in sweep.timings]
-sizes_mb = [160 / n for n in chunk_counts]
+sizes_mb = [80 / n for n in chunk_counts]
 best = medians.index(min(medians))
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -84,7 +84,7 @@ for n, size, seconds in zip(chunk_counts, sizes_mb, medians):
                 ha="center", fontsize=8, color="0.4")
 ax.set_xscale("log")
 ax.set(xlabel="chunk size (MB, log scale)", ylabel="median wall time (s)",
-       title="π from 10 million points, cut into 64 … 1 chunks")
+       title="π from 5 million points, cut into 64 … 1 chunks")
 ax.set_ylim(0, max(medians) * 1.25)
 plt.tight_layout()
 

@@ -41,11 +41,11 @@ def count_inside(n_points, seed):
 # Pitfall 1: tasks too small
 # --------------------------
 # Every task costs the scheduler bookkeeping, and on a cluster a trip to a worker and back: a
-# fixed cost, whatever the task does. Split the same 400,000 points into 2, 10, 100 and 500
+# fixed cost, whatever the task does. Split the same 400,000 points into 2, 10, 50 and 250
 # tasks: the work is the same, only the number of tasks changes. (Three runs each, without the
 # usual warm-up run: the slowest case takes a while, and more tasks would take longer still.)
 total_points = 400_000
-task_counts = [2, 10, 100, 500]
+task_counts = [2, 10, 50, 250]
 
 
 def pi_in_tasks(n_tasks):
@@ -57,7 +57,7 @@ def pi_in_tasks(n_tasks):
 
 task_size_timings = compare(
     {f"{n:,} tasks of {total_points // n:,} points": lambda n=n: pi_in_tasks(n) for n in task_counts},
-    warmup=0,  # the scheduler is already running, and 500 tiny tasks take long enough
+    warmup=0,  # the scheduler is already running, and 250 tiny tasks take long enough
 )
 task_size_timings
 
@@ -65,7 +65,7 @@ task_size_timings
 # Time against the number of tasks
 # ---------------------------------
 # The work is constant, so the growth is overhead. Subtracting the 10-task time from the
-# 500-task time and dividing by the 490 extra tasks gives the cost of one task here.
+# 250-task time and dividing by the 240 extra tasks gives the cost of one task here.
 import matplotlib.pyplot as plt
 
 medians = [t.median for t in task_size_timings.timings]
@@ -80,8 +80,8 @@ print(f"about {per_task * 1000:.2f} ms of overhead per task")
 # %%
 # The fix: give every task enough work that its overhead does not matter (Dask's best-practice
 # guide suggests at least a tenth of a second each), and have a few tasks per worker, not
-# thousands. Five hundred chunks of 800 points are the same work as two chunks of 200,000,
-# but not the same time.
+# thousands. 250 chunks of 1,600 points are the same work as two chunks of 200,000, but not
+# the same time.
 #
 # Pitfall 2: ``compute()`` inside a loop
 # --------------------------------------
