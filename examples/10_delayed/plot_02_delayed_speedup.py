@@ -52,7 +52,7 @@ def count_inside(n_points, seed):
 # lesson measures it), and every ``compute()`` some more to send the graph and collect the
 # results. Millions of points in four chunks per core make each task long enough that this
 # hardly counts. The seeds are the chunk numbers, as before.
-n_points = 12_000_000
+n_points = 16_000_000
 n_chunks = 4 * CPU_COUNT
 points_per_chunk = n_points // n_chunks
 seeds = range(n_chunks)

@@ -4,8 +4,8 @@ A lesson's data lives mostly in the build cluster's worker processes, which sphi
 measurement (memory_profiler: one process, watched by a child forked from the threaded build)
 does not see. ``PeakMemory()`` measures the summed resident memory (RSS) of the build process and
 all its descendants (the cluster's nannies and workers, and any cluster a lesson starts itself),
-sampled on a thread every 50 ms, plus the build process's own kernel high-water mark on Linux.
-A spike shorter than 50 ms in a child process can be missed: the figure is a lower bound.
+sampled on a thread every 100 ms, plus the build process's own kernel high-water mark on Linux.
+A spike shorter than 100 ms in a child process can be missed: the figure is a lower bound.
 sphinx-gallery subtracts the figure for an empty call made just before the lesson, so a page
 shows how far the lesson raised the memory the build already held.
 
@@ -22,7 +22,9 @@ from typing import Any
 
 import psutil
 
-SAMPLE_SECONDS = 0.05
+# A sample costs about 1 ms of the build process, which hosts the schedulers the timings on the
+# pages measure: 10 a second keeps that to about 1 % of a core.
+SAMPLE_SECONDS = 0.1
 MIB = 2**20
 
 
