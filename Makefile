@@ -6,13 +6,15 @@ BUILDDIR := _build
 SPHINXBUILD := $(BIN)/sphinx-build
 # Strict: any warning, broken reference or lesson error fails the build, naming all of them.
 SPHINXOPTS ?= -nWT --keep-going
-export DASK_COURSE_DATA ?= $(CURDIR)/data/bluebikes
+# The course data lives where lessons and notebooks look for it too: $$DASK_COURSE_DATA, else
+# ~/.cache/dask-course/bluebikes (tutorial_helpers.bikes.data_dir()).
 
-.PHONY: help install graphviz mpi browser data html html-noplot lesson-% livehtml test bench clean distclean
+.PHONY: help install graphviz mpi browser data html html-noplot lesson-% livehtml test test-fast bench clean distclean
 
 help:
 	@echo "make html          build the course into $(BUILDDIR)/html (sets everything up first)"
 	@echo "make test          set up, then run the whole test suite: a strict site build, checked in a browser"
+	@echo "make test-fast     every test that runs no lesson (seconds, for quick loops)"
 	@echo "make html-noplot   build the pages without running the lessons (fast)"
 	@echo "make lesson-NAME   run only the lessons whose file name contains NAME, e.g. lesson-persist"
 	@echo "make livehtml      rebuild and reload in the browser while you edit"
@@ -76,6 +78,10 @@ mpi:
 test: install graphviz browser mpi data
 	$(BIN)/python -m pytest
 
+# Everything but the tests that build the site or run lessons.
+test-fast: install graphviz
+	$(BIN)/python -m pytest -m "not build and not lessons"
+
 # Figures for maintainers, in a throwaway copy of the tree: prints a table, writes JSON.
 bench: install graphviz
 	$(BIN)/python benchmarks/build_bench.py
@@ -83,5 +89,6 @@ bench: install graphviz
 clean:
 	rm -rf $(BUILDDIR) lessons jupyter_execute
 
+# The course data stays: it is the learner's too (`python -m tutorial_helpers data info` says where).
 distclean: clean
-	rm -rf $(VENV) data
+	rm -rf $(VENV)

@@ -1,7 +1,8 @@
-# Sphinx configuration of the Dask course. Settings only: behaviour lives in tutorial_helpers.
+# Sphinx configuration of the Dask course. Settings only: behaviour lives in tutorial_helpers.sphinxext.
+import os
 import warnings
 
-from tutorial_helpers.memory import PeakMemory
+from tutorial_helpers.sphinxext.memory import PeakMemory
 
 # -- Project ---------------------------------------------------------------------------------
 project = "Scaling pandas and NumPy with Dask"
@@ -15,9 +16,9 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "sphinx_copybutton",
     "sphinx_design",
-    "tutorial_helpers.cluster",  # one Dask cluster for the whole build, closed at its end
-    "tutorial_helpers.staleness",  # re-run lessons when helpers, data or libraries change
-    "tutorial_helpers.reports",  # copies lessons' Dask performance reports next to their pages
+    # The build's Dask cluster, scrapers' companions, staleness check, the course wheel in the site
+    # and the notebooks' first cell: one extension, its hooks wired in its setup().
+    "tutorial_helpers.sphinxext",
 ]
 root_doc = "docs/index"
 nitpicky = True
@@ -86,16 +87,16 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "image_scrapers": (
         "matplotlib",
-        "tutorial_helpers.graphs.scraper",
-        "tutorial_helpers.reports.scraper",
+        "tutorial_helpers.sphinxext.graphs.scraper",
+        "tutorial_helpers.sphinxext.reports.scraper",
     ),
     # Batch scripts beside the lessons are shown by literalinclude, not pages of their own.
     "ignore_pattern": r"__init__\.py|bikes_batch\.py|bikes_mpi\.py",
     # Run before AND after each lesson: the Dask reset must undo what a lesson changed.
     "reset_modules": (
         "matplotlib",
-        "tutorial_helpers.cluster.reset_lesson",
-        "tutorial_helpers.graphs.reset_capture",
+        "tutorial_helpers.sphinxext.cluster.reset_lesson",
+        "tutorial_helpers.sphinxext.graphs.reset_capture",
     ),
     "reset_modules_order": "both",
     # `.visualize()` returns an IPython image or a graphviz object; the graph scraper shows the
@@ -111,27 +112,8 @@ sphinx_gallery_conf = {
     # Peak RSS of the build process plus its Dask workers, sampled on a thread: memory_profiler
     # forks the threaded build and sees no workers; a plain function cannot be cached by Sphinx.
     "show_memory": PeakMemory(),
-    # Prepended to every downloaded notebook, so that it runs top to bottom on a learner's
-    # machine: installs the PyPI packages it misses; tutorial_helpers is not on PyPI.
-    "first_notebook_cell": """\
-# Check what the lessons need; install what is missing into this notebook's Python.
-import importlib.util, shutil
-
-_needed = {"dask": "dask[complete]", "distributed": "distributed", "pandas": "pandas",
-           "numpy": "numpy", "pyarrow": "pyarrow", "graphviz": "graphviz",
-           "matplotlib": "matplotlib"}
-_missing = " ".join(f'"{pip_name}"' for module, pip_name in _needed.items()
-                    if importlib.util.find_spec(module) is None)
-if _missing:
-    %pip install --quiet {_missing}
-    importlib.invalidate_caches()
-if shutil.which("dot") is None:
-    print("Graphviz's `dot` program is missing, so task graphs cannot be drawn: "
-          "see the course's Setting up page.")
-if importlib.util.find_spec("tutorial_helpers") is None:
-    raise ModuleNotFoundError("tutorial_helpers is missing: it is not on PyPI; in a clone of the "
-                              "course repository run `pip install -e .` (see the course's "
-                              "Setting up page), then restart the kernel.")""",
+    # "first_notebook_cell" is set by tutorial_helpers.sphinxext from html_baseurl: it installs the
+    # course package from the site the notebook was downloaded from.
 }
 
 # -- HTML output -----------------------------------------------------------------------------
@@ -140,6 +122,9 @@ html_title = project
 html_favicon = "docs/_static/favicon.svg"  # without one, every page's /favicon.ico is a console 404
 html_static_path = ["docs/_static"]
 html_extra_path = ["docs/_root"]  # index.html at the site root, pointing to the home page
+# The published site's address, e.g. https://example.org/dask-course/: downloaded notebooks
+# install the course package from there. Unset, they point learners to the Setting up page.
+html_baseurl = os.environ.get("DASK_COURSE_SITE_URL", "")
 html_show_sourcelink = False  # a lesson's source is its .py download, not the generated .rst
 html_theme_options = {
     "logo": {"text": "Scaling with Dask"},  # the full title does not fit beside the navbar links

@@ -3,7 +3,7 @@
 import dask
 import numpy as np
 
-from tutorial_helpers.cluster import WORKER_MEMORY_CAP
+from tutorial_helpers.sphinxext.cluster import WORKER_MEMORY_CAP
 
 
 def check_array_chunks(namespace, files):

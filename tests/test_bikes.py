@@ -1,7 +1,10 @@
 """The synthetic Bluebikes data: schema, realism, determinism, reuse and crash safety."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 
 import pandas as pd
@@ -287,7 +290,7 @@ def test_leftovers_of_a_killed_run_are_removed(tmp_path):
 
 def test_missing_data_names_the_command(tmp_path):
     with pytest.raises(bikes.DataError) as error:
-        bikes.trip_files(tmp_path / "nowhere")
+        bikes.trip_files(tmp_path / "nowhere", generate_if_missing=False)
 
     message = str(error.value)
     assert "\n" not in message
@@ -354,7 +357,7 @@ def test_data_dir_follows_the_environment(tmp_path, monkeypatch):
 def test_the_default_folder_is_used_and_named_without_options(tmp_path, monkeypatch):
     monkeypatch.setenv("DASK_COURSE_DATA", str(tmp_path))
     with pytest.raises(bikes.DataError, match=r"run `python -m tutorial_helpers data generate`$"):
-        bikes.trip_files()
+        bikes.trip_files(generate_if_missing=False)
 
     assert bikes.generate(scale=SCALE)[0].parent == tmp_path
 
@@ -364,3 +367,33 @@ def test_bad_parameters_are_refused(tmp_path, options):
     with pytest.raises(ValueError):
         bikes.generate(tmp_path, **options)
     assert not any(tmp_path.iterdir())
+
+
+_FIRST_USE = "from tutorial_helpers import bikes; print(len(bikes.trip_files()), len(bikes.json_files()))"
+
+
+def test_data_is_made_on_first_use_once_even_by_two_processes_at_once(tmp_path):
+    """Two notebooks opened together: both get the data, it is written once and verifies."""
+    env = dict(os.environ, DASK_COURSE_DATA=str(tmp_path / "course"))
+    starts = [
+        subprocess.Popen([sys.executable, "-c", _FIRST_USE], env=env, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    results = [(process.wait(timeout=300), *process.communicate()) for process in starts]
+
+    assert [(code, out) for code, out, _ in results] == [(0, "12 3\n"), (0, "12 3\n")]
+    announcements = [line for _, _, err in results for line in err.splitlines() if line.startswith("Writing")]
+    assert len(announcements) == 1, results
+    assert str(tmp_path / "course") in announcements[0] and " MB)" in announcements[0]
+    bikes.verify(tmp_path / "course")
+    assert not list((tmp_path / "course").glob(".*.tmp"))
+
+
+def test_a_partial_folder_is_not_overwritten_on_use(tmp_path):
+    paths = bikes.generate(tmp_path, scale=SCALE)
+    paths[0].unlink()
+
+    with pytest.raises(bikes.DataError, match=f"{paths[0].name} is missing\\): run `"):
+        bikes.trip_files(tmp_path)
+    assert not paths[0].exists()

@@ -9,7 +9,7 @@ import pytest
 from sphinx_gallery.py_source_parser import Block
 from sphinx_gallery.scrapers import ImagePathIterator, save_figures
 
-from tutorial_helpers import graphs
+from tutorial_helpers.sphinxext import graphs
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_capture_is_undone_after_the_lesson(lesson, tmp_path):
 
 
 def test_scraper_repr_is_stable():
-    assert repr(graphs.scraper) == repr(graphs.GraphScraper()) == "tutorial_helpers.graphs.GraphScraper()"
+    assert repr(graphs.scraper) == repr(graphs.GraphScraper()) == "tutorial_helpers.sphinxext.graphs.GraphScraper()"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import time
 import pytest
 from sphinx.config import is_serializable
 
-from tutorial_helpers.memory import PeakMemory
+from tutorial_helpers.sphinxext.memory import PeakMemory
 
 MB_200 = 200 * 10**6
 MIB = 2**20

@@ -130,11 +130,15 @@ def test_ctrl_c_closes_the_build_cluster(tmp_path, env):
     "setting, expected",
     [
         ({"DASK_SCHEDULER_ADDRESS": "tcp://127.0.0.1:9"}, "no Dask scheduler answers at DASK_SCHEDULER_ADDRESS"),
-        ({"DASK_COURSE_DATA": "/nonexistent/course-data"}, "run `python -m tutorial_helpers data generate`"),
+        # Missing data is made on first use; data that is there but broken stops the build.
+        ({"DASK_COURSE_DATA": "{tmp}/corrupt-data"}, "unreadable manifest.json"),
     ],
-    ids=["unreachable-scheduler", "missing-data"],
+    ids=["unreachable-scheduler", "corrupt-data"],
 )
 def test_bad_input_stops_the_build_with_one_line(tmp_path, env, setting, expected):
+    (tmp_path / "corrupt-data").mkdir()
+    (tmp_path / "corrupt-data" / "manifest.json").write_text("{not json")
+    setting = {name: value.format(tmp=tmp_path) for name, value in setting.items()}
     site = mini_site(tmp_path, GOOD_LESSON)
     started = time.monotonic()
     result = build(site, {**env, **setting}, timeout=60)

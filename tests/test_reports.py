@@ -11,7 +11,7 @@ import pytest
 from sphinx_gallery.py_source_parser import Block
 from sphinx_gallery.scrapers import ImagePathIterator, save_figures
 
-from tutorial_helpers import reports
+from tutorial_helpers.sphinxext import reports
 
 FAKE_REPORT = (
     '<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <meta charset="utf-8">\n'
@@ -105,4 +105,4 @@ def test_copy_reports_puts_them_next_to_their_pages(tmp_path):
 
 
 def test_scraper_repr_is_stable():
-    assert repr(reports.scraper) == repr(reports.ReportScraper()) == "tutorial_helpers.reports.ReportScraper()"
+    assert repr(reports.scraper) == repr(reports.ReportScraper()) == "tutorial_helpers.sphinxext.reports.ReportScraper()"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import tutorial_helpers
-from tutorial_helpers import staleness
+from tutorial_helpers.sphinxext import staleness
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
-"""Scaffolding for the Dask course: the trip data, the build cluster, graph capture and timings.
+"""What the Dask course's lessons import: the trip data, honest timings and the cores a job may use.
 
-Lessons import only what a learner would need too (``tutorial_helpers.bikes`` to find the data,
-``tutorial_helpers.timing`` to compare alternatives honestly); the rest serves the Sphinx build.
+``tutorial_helpers.bikes`` finds (and on first use makes) the course data, ``tutorial_helpers.timing``
+compares alternatives and prints what it measured, ``tutorial_helpers.cores`` tells how many cores a
+job was granted. These need only the packages the course's *Setting up* page installs.
+
+``tutorial_helpers.sphinxext`` is the other half: the Sphinx extension that builds the course site
+(its Dask cluster, graph and report scrapers, staleness check, peak memory). Learners never import it.
 """

@@ -55,7 +55,7 @@ def _generate(args) -> None:
 
 def _info(args) -> None:
     folder = args.data_dir or bikes.data_dir()
-    files = bikes.trip_files(folder)
+    files = bikes.trip_files(folder, generate_if_missing=False)
     manifest = bikes._read_manifest(folder)
     rows = sum(entry.get("rows", 0) for entry in manifest["files"])
     size = sum(entry["bytes"] for entry in manifest["files"])

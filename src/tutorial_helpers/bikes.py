@@ -1,8 +1,12 @@
 """Where the course's Bluebikes trip data lives, and how it gets there.
 
-``generate()`` writes a deterministic synthetic year with the real monthly trip-file schema, locally and
-without a network, plus one trip in three of the first quarter as JSON lines (``json_files()``);
-``download()`` is the opt-in way to fetch and verify the real files instead.
+``trip_files()`` and ``json_files()`` list the data, and make it on first use, the way
+scikit-learn's ``fetch_*`` functions do: the first call on a machine writes the default synthetic
+data set into ``data_dir()`` (``$DASK_COURSE_DATA``, else ``~/.cache/dask-course/bluebikes``),
+saying where and how big, with a progress bar. ``generate()`` writes that deterministic synthetic
+year with the real monthly trip-file schema, locally and without a network, plus one trip in three
+of the first quarter as JSON lines; ``download()`` is the opt-in way to fetch and verify the real
+files instead.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ _BASE_URL = "https://s3.amazonaws.com/hubway-data"
 _COMMAND = "python -m tutorial_helpers data"
 _DEFAULTS = {"scale": 1.0, "year": 2019, "seed": 2011}
 _TIMEOUT = 60  # seconds without data before a download gives up
+_BYTES_PER_ROW = 245  # what the CSVs and JSON lines together take per trip, for the size announced
 
 
 class DataError(RuntimeError):
@@ -542,6 +547,12 @@ def generate(data_dir=None, *, scale=1.0, year=2019, seed=2011, progress=False) 
             old_names = {entry["name"] for entry in _entries(_read_manifest(folder))}
         except DataError:
             old_names = set()
+        if progress:
+            size = _BYTES_PER_ROW * sum(_month_rows(scale)) / 1e6
+            sys.stderr.write(
+                f"Writing the course's synthetic Bluebikes trips (12 monthly CSV files, about {size:,.0f} MB) "
+                f"to {folder}; set DASK_COURSE_DATA to keep them elsewhere.\n"
+            )
         report = _Progress(progress, 12, "generating")
         entries, json_entries, staged = [], [], {}
         try:
@@ -591,18 +602,28 @@ def _up_to_date(folder: Path, progress: bool) -> list[Path]:
     return trip_files(folder)
 
 
-def trip_files(data_dir=None) -> list[Path]:
+def _generate_on_first_use(folder: Path, generate_if_missing: bool) -> None:
+    """Write the default data set into ``folder`` if it holds no data at all (no manifest)."""
+    if generate_if_missing and not (folder / _MANIFEST).exists():
+        generate(folder, **_DEFAULTS, progress=True)
+
+
+def trip_files(data_dir=None, *, generate_if_missing=True) -> list[Path]:
     """Return the monthly trip CSVs of the data folder, sorted; a `DataError` if any is missing.
 
-    Cheap: checks that each file listed in ``manifest.json`` exists with its recorded size.
+    Where the folder holds no data yet, first writes the default synthetic data set there
+    (`generate`, about 10 s and 245 MB; once), unless ``generate_if_missing`` is false. A folder
+    whose data is incomplete or corrupt is never overwritten: the error names the command to fix it.
+    Cheap otherwise: checks that each file listed in ``manifest.json`` exists with its recorded size.
     """
     folder = _resolve(data_dir)
+    _generate_on_first_use(folder, generate_if_missing)
     manifest = _read_manifest(folder)
     _check_sizes(folder, manifest)
     return sorted(folder / entry["name"] for entry in manifest["files"])
 
 
-def json_files(data_dir=None) -> list[Path]:
+def json_files(data_dir=None, *, generate_if_missing=True) -> list[Path]:
     """Return the JSON-lines trip files of the data folder, sorted; a `DataError` if any is missing.
 
     One file per month from January to March (``201901-bluebikes-tripdata.jsonl``, ...), written by
@@ -611,9 +632,10 @@ def json_files(data_dir=None) -> list[Path]:
     "lon"}, "end": {...} or null, "bikeid": ..., "user": {"type", "birth_year", "gender"}}``.
     Like a real feed, it has broken lines: about 0.3% are cut short (not valid JSON), 0.25% have
     ``"tripduration": "n/a"`` and 0.25% lack ``"tripduration"``, ``"start"`` or ``"user"``.
-    Cheap, like `trip_files`.
+    Made on first use and cheap, like `trip_files`.
     """
     folder = _resolve(data_dir)
+    _generate_on_first_use(folder, generate_if_missing)
     manifest = _read_manifest(folder)
     if manifest.get("kind") != "synthetic":
         raise DataError(

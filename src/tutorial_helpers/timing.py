@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import html
+import platform
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -20,8 +21,8 @@ from dataclasses import dataclass
 
 import dask
 import distributed
-
-from tutorial_helpers.cluster import current_client, describe
+from dask.system import CPU_COUNT
+from distributed.system import MEMORY_LIMIT
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,39 @@ def _flatten(result: object) -> list[object]:
     if isinstance(result, dict):
         return _flatten(list(result.values()))
     return [result]
+
+
+def current_client() -> distributed.Client | None:
+    """The dask.distributed client Dask computes on right now, or None for a local scheduler."""
+    if dask.config.get("scheduler", None) not in ("dask.distributed", "distributed"):
+        return None
+    try:
+        return distributed.default_client()
+    except ValueError:
+        return None
+
+
+def describe(client: distributed.Client | None = None) -> str:
+    """Where Dask computes right now, in words: workers × threads and memory, or the local scheduler."""
+    if client is None:
+        client = current_client()
+    if client is None:
+        scheduler = dask.config.get("scheduler", None) or "threads"
+        where = f"Dask's local '{scheduler}' scheduler, no cluster"
+    else:
+        workers = client.scheduler_info(n_workers=-1)["workers"].values()
+        threads = sorted({w["nthreads"] for w in workers})
+        memory = sorted({w["memory_limit"] for w in workers})
+        where = (
+            f"a dask.distributed cluster of {len(workers)} worker processes × "
+            f"{'/'.join(map(str, threads))} thread(s), "
+            f"{'/'.join(_gib(m) for m in memory)} memory limit per worker"
+        )
+    return f"{where}; machine: {CPU_COUNT} cores, {_gib(MEMORY_LIMIT)} RAM, {platform.system()}"
+
+
+def _gib(nbytes: float) -> str:
+    return f"{nbytes / 2**30:.1f} GiB"
 
 
 def _seconds(seconds: float) -> str:

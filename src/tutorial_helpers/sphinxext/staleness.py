@@ -13,17 +13,19 @@ import hashlib
 import json
 import os
 import platform
-from importlib.metadata import PackageNotFoundError, version
+import re
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
 from sphinx.util import logging
 
 import tutorial_helpers
 from tutorial_helpers import bikes
-from tutorial_helpers.cluster import build_cluster_spec
+from tutorial_helpers.sphinxext.cluster import build_cluster_spec
+from tutorial_helpers.sphinxext.gallery import gallery_root, lessons_run, write_json_atomic
 
 FINGERPRINT_FILE = "inputs-fingerprint.json"
-LIBRARIES = ("dask", "distributed", "pandas", "numpy", "pyarrow", "matplotlib", "sphinx-gallery")
+COURSE_DISTRIBUTION = "dask-course"
 
 logger = logging.getLogger(__name__)
 
@@ -31,49 +33,47 @@ logger = logging.getLogger(__name__)
 def lesson_inputs(data_dir: Path | None = None) -> dict[str, str]:
     """A digest of each input that every lesson's output depends on, besides the lesson itself."""
     helpers = hashlib.sha256()
-    for path in sorted(Path(tutorial_helpers.__file__).parent.glob("*.py")):
-        helpers.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(tutorial_helpers.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        helpers.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     manifest = Path(data_dir or bikes.data_dir()) / "manifest.json"
     cluster = os.environ.get("DASK_SCHEDULER_ADDRESS") or json.dumps(build_cluster_spec(), default=str, sort_keys=True)
     return {
         "course helpers": helpers.hexdigest(),
         "course data": _digest(manifest.read_bytes() if manifest.exists() else b"no data"),
-        "libraries": _digest(" ".join(f"{name}={_version(name)}" for name in LIBRARIES).encode()),
+        "libraries": _digest(" ".join(f"{name}={_version(name)}" for name in libraries()).encode()),
         "python": platform.python_version(),
         "cluster": _digest(cluster.encode()),
     }
 
 
-def rerun_if_inputs_changed(gallery_root: Path, inputs: dict[str, str]) -> list[str]:
-    """Forget the gallery's md5 records if ``inputs`` differ from the last build's; say which."""
-    record = gallery_root / FINGERPRINT_FILE
+def rerun_if_inputs_changed(root: Path, inputs: dict[str, str]) -> list[str]:
+    """Forget the md5 records of the gallery at ``root`` if ``inputs`` differ from the last build's; say which."""
+    record = root / FINGERPRINT_FILE
     previous = json.loads(record.read_text()) if record.exists() else None
     if previous == inputs:
         return []
     changed = sorted(inputs) if previous is None else sorted(k for k in inputs if previous.get(k) != inputs[k])
-    for md5 in gallery_root.glob("**/*.py.md5"):
+    for md5 in root.glob("**/*.py.md5"):
         md5.unlink()
-    gallery_root.mkdir(parents=True, exist_ok=True)
-    tmp = record.with_suffix(".tmp")
-    tmp.write_text(json.dumps(inputs, indent=1, sort_keys=True))
-    os.replace(tmp, record)
+    write_json_atomic(record, inputs)
     return changed
 
 
-def _on_builder_inited(app) -> None:
-    if str(app.config.plot_gallery).lower() in ("0", "false"):  # `make html-noplot` runs nothing
+def rerun_lessons_if_stale(app) -> None:
+    """Sphinx ``builder-inited`` hook: make sphinx-gallery re-run every lesson if an input changed."""
+    if not lessons_run(app.config):  # `make html-noplot` runs nothing
         return
-    gallery_dirs = app.config.sphinx_gallery_conf["gallery_dirs"]
-    (gallery_dir,) = [gallery_dirs] if isinstance(gallery_dirs, str) else gallery_dirs
-    changed = rerun_if_inputs_changed(Path(app.srcdir) / gallery_dir, lesson_inputs())
+    root = gallery_root(app.config.sphinx_gallery_conf, app.srcdir)
+    changed = rerun_if_inputs_changed(root, lesson_inputs())
     if changed:
         logger.info("tutorial_helpers: lesson inputs changed (%s): every lesson runs again", ", ".join(changed))
 
 
-def setup(app):
-    # Before sphinx-gallery's own builder-inited handler (priority 500), which runs the lessons.
-    app.connect("builder-inited", _on_builder_inited, priority=400)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+def libraries() -> list[str]:
+    """Every distribution the course installs (pyproject's dependencies and extras), by name."""
+    requirements = requires(COURSE_DISTRIBUTION) or []
+    return sorted({re.match(r"[A-Za-z0-9._-]+", requirement).group(0).lower() for requirement in requirements})
 
 
 def _digest(data: bytes) -> str:

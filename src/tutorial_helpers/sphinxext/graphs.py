@@ -47,7 +47,7 @@ class GraphScraper:
 
     def __repr__(self) -> str:
         # Sphinx compares config values by repr to decide whether to rebuild everything.
-        return "tutorial_helpers.graphs.GraphScraper()"
+        return "tutorial_helpers.sphinxext.graphs.GraphScraper()"
 
     def __call__(self, block, block_vars: dict, gallery_conf: dict) -> str:
         if not _drawn_svgs:

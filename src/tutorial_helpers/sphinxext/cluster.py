@@ -1,9 +1,9 @@
 """The Dask cluster the course is built on: one per Sphinx build, shared by every lesson.
 
-Listed in conf.py's ``extensions`` and as a sphinx-gallery ``reset_modules`` hook. The first
-lesson that runs starts one ``LocalCluster`` sized to the machine (or connects to
-``DASK_SCHEDULER_ADDRESS`` when that is set) and makes its ``Client`` the default scheduler, so
-lesson code needs no ``Client`` line. Between lessons the hook closes any client a lesson left
+Its hooks are wired by ``tutorial_helpers.sphinxext``; ``reset_lesson`` is a sphinx-gallery
+``reset_modules`` hook named in conf.py. The first lesson that runs starts one ``LocalCluster``
+sized to the cores the job was granted (or connects to ``DASK_SCHEDULER_ADDRESS`` when that is
+set) and makes its ``Client`` the default scheduler, so lesson code needs no ``Client`` line. Between lessons the hook closes any client a lesson left
 open and restores Dask's configuration, so no lesson changes the scheduler of the next. The
 cluster closes when the build ends, fails or is interrupted.
 """
@@ -15,18 +15,19 @@ import copy
 import json
 import logging as std_logging
 import os
-import platform
 import warnings
 from pathlib import Path
 
 import dask
 import distributed
 from distributed.deploy.utils import nprocesses_nthreads
-from dask.system import CPU_COUNT
 from distributed.system import MEMORY_LIMIT
 from sphinx.util import logging
 
 from tutorial_helpers import bikes
+from tutorial_helpers.cores import granted_cores
+from tutorial_helpers.sphinxext.gallery import gallery_root, lessons_run, write_json_atomic
+from tutorial_helpers.timing import describe
 
 # Each worker's ceiling. Keeps the build polite on a shared login node, and lets a lesson show an
 # array bigger than one worker's memory without needing a huge machine.
@@ -40,8 +41,12 @@ _build: dict = {}  # "client", "cluster", "config": the one build cluster of thi
 
 
 def build_cluster_spec() -> dict:
-    """The keyword arguments of the build's ``LocalCluster``: all cores, loopback only."""
-    n_workers, threads_per_worker = nprocesses_nthreads(CPU_COUNT)
+    """The keyword arguments of the build's ``LocalCluster``: the job's cores, loopback only.
+
+    Sized by ``granted_cores()``, not Dask's CPU count: a build inside a batch job must not start a
+    worker for every core of a node it shares (the mistake the schedulers lesson warns about).
+    """
+    n_workers, threads_per_worker = nprocesses_nthreads(granted_cores())
     return dict(
         n_workers=n_workers,
         threads_per_worker=threads_per_worker,
@@ -93,25 +98,6 @@ def close_build_cluster(*_args) -> None:
         cluster.close()
 
 
-def describe(client: distributed.Client | None = None) -> str:
-    """Where Dask computes right now, in words: workers × threads and memory, or the local scheduler."""
-    if client is None:
-        client = current_client()
-    if client is None:
-        scheduler = dask.config.get("scheduler", None) or "threads"
-        where = f"Dask's local '{scheduler}' scheduler, no cluster"
-    else:
-        workers = client.scheduler_info(n_workers=-1)["workers"].values()
-        threads = sorted({w["nthreads"] for w in workers})
-        memory = sorted({w["memory_limit"] for w in workers})
-        where = (
-            f"a dask.distributed cluster of {len(workers)} worker processes × "
-            f"{'/'.join(map(str, threads))} thread(s), "
-            f"{'/'.join(_gib(m) for m in memory)} memory limit per worker"
-        )
-    return f"{where}; machine: {CPU_COUNT} cores, {_gib(MEMORY_LIMIT)} RAM, {platform.system()}"
-
-
 def reset_lesson(gallery_conf: dict, fname: str | None, when: str) -> None:
     """sphinx-gallery ``reset_modules`` hook: give every lesson the same, clean start."""
     if fname is None:
@@ -136,17 +122,20 @@ def computed_on(gallery_dir: Path) -> dict[str, str]:
 
 def add_computed_on_note(app, docname: str, source: list[str]) -> None:
     """Sphinx ``source-read`` hook: end each lesson page with where its outputs were computed."""
-    gallery_root = _gallery_root(app.config.sphinx_gallery_conf)
-    if not Path(app.srcdir, docname).is_relative_to(gallery_root):
+    root = gallery_root(app.config.sphinx_gallery_conf, app.srcdir)
+    if not Path(app.srcdir, docname).is_relative_to(root):
         return
-    where = computed_on(gallery_root).get(Path(docname).name + ".py")
+    where = computed_on(root).get(Path(docname).name + ".py")
     if where:
         source[0] += f"\n\n.. rubric:: Where these outputs were computed\n\n{where}.\n"
 
 
 def check_before_lessons(app) -> None:
-    """Sphinx ``builder-inited`` hook: stop with one line if lessons cannot run, before any does."""
-    if str(app.config.plot_gallery).lower() in ("0", "false"):
+    """Sphinx ``builder-inited`` hook: stop with one line if lessons cannot run, before any does.
+
+    Also makes the course data on first use, so that no lesson's timing includes it.
+    """
+    if not lessons_run(app.config):
         return
     try:
         bikes.trip_files()
@@ -155,25 +144,6 @@ def check_before_lessons(app) -> None:
     except (bikes.DataError, SchedulerUnreachable) as error:
         # An expected mistake, not a crash: no traceback, and before sphinx-gallery runs anything.
         raise SystemExit(f"error: {error}") from None
-
-
-def setup(app):
-    # Before sphinx-gallery's builder-inited handler (priority 500), which runs the lessons.
-    app.connect("builder-inited", check_before_lessons, priority=300)
-    app.connect("source-read", add_computed_on_note)
-    # Runs before sphinx-gallery's own build-finished handler, which raises on failed lessons.
-    app.connect("build-finished", close_build_cluster, priority=100)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
-
-
-def current_client() -> distributed.Client | None:
-    """The dask.distributed client Dask computes on right now, or None for a local scheduler."""
-    if dask.config.get("scheduler", None) not in ("dask.distributed", "distributed"):
-        return None
-    try:
-        return distributed.default_client()
-    except ValueError:
-        return None
 
 
 def _close_other_clients(keep: distributed.Client) -> None:
@@ -189,20 +159,7 @@ def _close_other_clients(keep: distributed.Client) -> None:
 
 
 def _record_computed_on(gallery_conf: dict, fname: str, where: str) -> None:
-    root = _gallery_root(gallery_conf)
-    root.mkdir(parents=True, exist_ok=True)
+    root = gallery_root(gallery_conf)
     records = computed_on(root)
     records[Path(fname).name] = where
-    tmp = root / f".{COMPUTED_ON_FILE}.tmp"
-    tmp.write_text(json.dumps(records, indent=1, sort_keys=True))
-    os.replace(tmp, root / COMPUTED_ON_FILE)
-
-
-def _gallery_root(gallery_conf: dict) -> Path:
-    """The course has one gallery; lesson file names are unique within it."""
-    (gallery_dir,) = [gallery_conf["gallery_dirs"]] if isinstance(gallery_conf["gallery_dirs"], str) else gallery_conf["gallery_dirs"]
-    return Path(gallery_conf["src_dir"]) / gallery_dir
-
-
-def _gib(nbytes: float) -> str:
-    return f"{nbytes / 2**30:.1f} GiB"
+    write_json_atomic(root / COMPUTED_ON_FILE, records)

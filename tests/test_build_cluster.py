@@ -1,12 +1,13 @@
 """The build cluster: one per build, loopback only, a clean start for every lesson, nothing left."""
 
 import dask
-import dask.system
 import distributed
 import psutil
 import pytest
 
-from tutorial_helpers import cluster
+from tutorial_helpers.sphinxext import cluster
+from tutorial_helpers.cores import granted_cores
+from tutorial_helpers.timing import describe
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def test_one_cluster_sized_to_the_machine(build_client):
     assert len(workers) == spec["n_workers"]
     assert {w["nthreads"] for w in workers} == {spec["threads_per_worker"]}
     assert {w["memory_limit"] for w in workers} == {spec["memory_limit"]}
-    assert spec["n_workers"] * spec["threads_per_worker"] == dask.system.CPU_COUNT
+    assert spec["n_workers"] * spec["threads_per_worker"] == granted_cores()
 
 
 def test_every_service_listens_on_loopback_only(build_client):
@@ -44,7 +45,7 @@ def test_every_service_listens_on_loopback_only(build_client):
 def test_computations_run_on_the_build_cluster(build_client):
     cluster.reset_lesson({"gallery_dirs": ["lessons"], "src_dir": "/nonexistent"}, None, "before")
     assert dask.base.get_scheduler() == build_client.get
-    assert "worker processes" in cluster.describe()
+    assert "worker processes" in describe()
 
 
 def test_reset_undoes_what_a_lesson_changed(build_client, tmp_path):

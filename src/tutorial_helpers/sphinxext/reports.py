@@ -12,9 +12,8 @@ During a build that directory is the lesson's source folder. After each code blo
 report self-contained (Bokeh's JavaScript inside the file), so it works offline; the one outside
 reference the report carries, a favicon on docs.dask.org, is removed.
 
-Sphinx copies only the images it knows about into the HTML output, so this module is also a
-Sphinx extension: when an HTML build finishes, :func:`copy_reports` copies the reports next to
-their pages.
+Sphinx copies only the images it knows about into the HTML output, so when an HTML build
+finishes, :func:`copy_reports` (a ``build-finished`` hook) copies the reports next to their pages.
 """
 
 from __future__ import annotations
@@ -24,6 +23,8 @@ import os
 import re
 import shutil
 from pathlib import Path
+
+from tutorial_helpers.sphinxext.gallery import gallery_root
 
 REPORT_TITLE = b"<title>Dask Performance Report</title>"
 IFRAME_HEIGHT = "720px"
@@ -57,7 +58,7 @@ class ReportScraper:
 
     def __repr__(self) -> str:
         # Sphinx compares config values by repr to decide whether to rebuild everything.
-        return "tutorial_helpers.reports.ReportScraper()"
+        return "tutorial_helpers.sphinxext.reports.ReportScraper()"
 
     def __call__(self, block, block_vars: dict, gallery_conf: dict) -> str:
         lesson_dir = Path(block_vars["src_file"]).parent
@@ -86,14 +87,9 @@ class ReportScraper:
 scraper = ReportScraper()
 
 
-def gallery_report_files(srcdir: Path, gallery_dirs: str | list[str]) -> list[Path]:
-    """Every performance report the gallery's lessons left in their images folders."""
-    dirs = [gallery_dirs] if isinstance(gallery_dirs, str) else list(gallery_dirs)
-    return sorted(
-        path
-        for gallery in dirs
-        for path in (Path(srcdir) / gallery).glob("**/images/sphx_glr_*_report_*.html")
-    )
+def gallery_report_files(root: Path) -> list[Path]:
+    """Every performance report the lessons of the gallery at ``root`` left in their images folders."""
+    return sorted(Path(root).glob("**/images/sphx_glr_*_report_*.html"))
 
 
 def copy_reports(app, exception) -> None:
@@ -101,12 +97,9 @@ def copy_reports(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     srcdir = Path(app.srcdir)
-    for path in gallery_report_files(srcdir, app.config.sphinx_gallery_conf["gallery_dirs"]):
+    for path in gallery_report_files(gallery_root(app.config.sphinx_gallery_conf, srcdir)):
         target = Path(app.outdir) / path.relative_to(srcdir)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
 
 
-def setup(app):
-    app.connect("build-finished", copy_reports)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}

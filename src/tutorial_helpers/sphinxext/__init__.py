@@ -1,0 +1,33 @@
+"""The Sphinx extension that builds the course site; conf.py lists it once.
+
+Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which only the
+``docs`` extra installs. Its modules, one job each:
+
+- ``cluster``: the one Dask cluster of a build, a clean start for every lesson, "where computed" notes;
+- ``graphs`` and ``reports``: sphinx-gallery scrapers for task graphs and Dask performance reports;
+- ``staleness``: re-run lessons when helpers, data, libraries or the cluster change;
+- ``memory``: each lesson's peak memory, for sphinx-gallery's ``show_memory``;
+- ``course_package``: the course's wheel in the site and the notebooks' first cell that installs it;
+- ``gallery``: what these share about the gallery.
+
+:func:`setup` connects every hook, and the order they run in, in one place.
+"""
+
+from __future__ import annotations
+
+from tutorial_helpers.sphinxext import cluster, course_package, reports, staleness
+
+
+def setup(app):
+    # config-inited: before sphinx-gallery fills in its defaults (priority 10).
+    app.connect("config-inited", course_package.set_first_notebook_cell, priority=5)
+    # builder-inited, before sphinx-gallery runs the lessons (priority 500): fail fast with one
+    # line if lessons cannot run (and make the data on first use), then drop stale lesson caches.
+    app.connect("builder-inited", cluster.check_before_lessons, priority=300)
+    app.connect("builder-inited", staleness.rerun_lessons_if_stale, priority=400)
+    app.connect("builder-inited", course_package.put_wheel_in_site)
+    app.connect("source-read", cluster.add_computed_on_note)
+    # build-finished: close the cluster before sphinx-gallery's own handler raises on failed lessons.
+    app.connect("build-finished", cluster.close_build_cluster, priority=100)
+    app.connect("build-finished", reports.copy_reports)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
