@@ -95,8 +95,6 @@ def first_notebook_cell(base_url: str) -> str:
 # Run this cell first. It installs the course package (tutorial_helpers, with Dask, pandas and the
 # rest of what the lessons use) into this notebook's Python if it is not there yet.
 import importlib.util
-import hashlib
-import os
 import shutil
 import subprocess
 import sys
