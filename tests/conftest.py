@@ -1,8 +1,10 @@
-"""Shared fixtures: a small course data set, lessons run the ways learners run them, the built site."""
+"""Shared fixtures: a small course data set, the lessons' exercise solutions, the built and served site."""
 
+import functools
+import http.server
 import os
-import pickle
 import re
+import socket
 import subprocess
 import sys
 import textwrap
@@ -42,48 +44,6 @@ def solutions(lesson: Path) -> list[str]:
     return [textwrap.dedent(re.sub(r"^#(?: {7}|$)", "", b, flags=re.M)) for b in blocks]
 
 
-_RUNNER = """
-import pickle, runpy, sys
-lesson, solutions, out = sys.argv[1], sys.argv[2], sys.argv[3]
-namespace = runpy.run_path(lesson, run_name="__main__")
-exec(open(solutions).read(), namespace)
-keep = {k: v for k, v in namespace.items() if not k.startswith("_")}
-picklable = {}
-for name, value in keep.items():
-    try:
-        picklable[name] = pickle.loads(pickle.dumps(value))
-    except Exception:
-        pass
-with open(out, "wb") as f:
-    pickle.dump(picklable, f)
-"""
-
-
-def run_lesson_namespace(lesson: Path, data_dir: Path, workdir: Path) -> dict:
-    """Run a lesson and then its exercise solutions; return the picklable globals it left."""
-    return _run_namespace(lesson, "\n".join(solutions(lesson)), data_dir, workdir)
-
-
-def run_code_namespace(code: str, data_dir: Path, workdir: Path) -> dict:
-    """Run ``code`` (e.g. copied from a page) as a fresh script; return its picklable globals."""
-    script = workdir / "copied_lesson.py"
-    script.write_text(code)
-    return _run_namespace(script, "", data_dir, workdir)
-
-
-def _run_namespace(script: Path, then: str, data_dir: Path, workdir: Path) -> dict:
-    then_file = workdir / "then.py"
-    then_file.write_text(then)
-    out = workdir / "namespace.pickle"
-    result = subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(script), str(then_file), str(out)],
-        cwd=workdir, env=lesson_env(data_dir), capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    # Written by the subprocess above from this project's own code: safe to unpickle.
-    return pickle.loads(out.read_bytes())
-
-
 def _watch_listeners(root_pid: int, seen: set, stop: threading.Event) -> None:
     """Record every listening address of the build's process tree until told to stop."""
     while not stop.is_set():
@@ -96,16 +56,28 @@ def _watch_listeners(root_pid: int, seen: set, stop: threading.Event) -> None:
         stop.wait(0.2)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """The whole site, built strictly once per test session with the course's real data."""
+    """The whole site, built strictly once per test session with the course's real data.
+
+    Built for publication at ``http://127.0.0.1:<port>/`` (its notebooks install the course
+    package from there); `served_site` serves it at that address.
+    """
     out = tmp_path_factory.mktemp("site")
+    port = free_port()
     started = time.time()
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    env["DASK_COURSE_SITE_URL"] = f"http://127.0.0.1:{port}/"
     build = subprocess.Popen(
         [sys.executable, "-m", "sphinx", "-b", "html", "-nWT", "--keep-going",
          "-d", str(out / "doctrees"), ".", str(out / "html")],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"},
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     listeners, stop = set(), threading.Event()
     watcher = threading.Thread(target=_watch_listeners, args=(build.pid, listeners, stop))
@@ -114,4 +86,25 @@ def built_site(tmp_path_factory):
     stop.set()
     watcher.join()
     return {"html": out / "html", "log": log, "returncode": build.returncode,
-            "listeners": listeners, "started": started}
+            "listeners": listeners, "started": started, "url": env["DASK_COURSE_SITE_URL"]}
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def served_site(built_site):
+    """The built site over HTTP on 127.0.0.1, at the address it was built for; its base URL."""
+    if built_site["returncode"] != 0:
+        pytest.fail("the site did not build: see test_build.py::test_strict_build_succeeds")
+    port = int(built_site["url"].rsplit(":", 1)[1].strip("/"))
+    handler = functools.partial(_QuietHandler, directory=str(built_site["html"]))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield built_site["url"]
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()

@@ -8,10 +8,8 @@ search loads its index with requests that file: pages may not make.
 """
 
 import functools
-import http.server
 import json
 import re
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -62,11 +60,6 @@ Promise.all(loaded).then(() => {
 """
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(built_site) -> Path:
     if built_site["returncode"] != 0:
@@ -80,15 +73,8 @@ def pages(site) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def server(site):
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+def server(served_site):
+    return served_site
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +201,8 @@ def test_lessons_and_their_zips_can_be_downloaded(site):
         assert files[lesson.name].read_text() == lesson.read_text()
         notebook = json.loads(files[f"{lesson.stem}.ipynb"].read_text())
         first_cell = "".join(notebook["cells"][0]["source"])
-        assert "%pip install" in first_cell and "tutorial_helpers is missing" in first_cell
+        # Built for 127.0.0.1 (conftest.built_site): it installs the course package from there.
+        assert 'COURSE_PACKAGE = "http://127.0.0.1:' in first_cell and '"pip", "install"' in first_cell
 
 
 def test_search_finds_the_lesson_on_persist(browser, server):

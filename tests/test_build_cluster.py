@@ -73,3 +73,9 @@ def test_closing_leaves_no_process_or_port():
     assert not alive
     assert listening_addresses(psutil.Process()) == set()
     assert client.status == "closed"
+
+
+def test_the_results_checks_know_the_worker_cap():
+    from checks_03_array import WORKER_MEMORY_CAP
+
+    assert WORKER_MEMORY_CAP == cluster.WORKER_MEMORY_CAP

@@ -1,24 +1,24 @@
-"""Every lesson runs as a learner runs it, and its answers match plain pandas on the same data."""
+"""Every lesson has a results check and an exercise, and its page, script and notebook hold the same code.
+
+The lessons themselves run twice in `make test`: in the strict build (test_build.py) and in the
+learner's environment (test_learner_env.py). What a third run would add (that the code a learner
+copies from the page, the downloaded script and the notebook are the code that ran) is checked
+here without running anything.
+"""
 
 import importlib
 import json
-import runpy
-import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
-from sphinx_gallery.notebook import jupyter_notebook
+from bs4 import BeautifulSoup
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
-from conftest import LESSONS, ROOT, lesson_env, run_lesson_namespace, solutions
-from tutorial_helpers import bikes
+from conftest import LESSONS, solutions
 
 ids = [lesson.stem for lesson in LESSONS]
-# The notebook as downloaded starts with the check-and-install cell of conf.py.
-FIRST_CELL = runpy.run_path(str(ROOT / "conf.py"))["sphinx_gallery_conf"]["first_notebook_cell"]
+# Lesson cells are sphinx-gallery "Python" blocks; snippets in the text are reST "python" blocks.
+CODE_BLOCKS = "div.highlight-Python pre, div.highlight-python pre"
 
 
 def _results_checks() -> dict:
@@ -32,6 +32,27 @@ def _results_checks() -> dict:
 RESULT_CHECKS = _results_checks()
 
 
+def code_blocks(lesson: Path) -> list[str]:
+    """The lesson's code cells, as sphinx-gallery splits them."""
+    _, blocks = split_code_and_text_blocks(str(lesson))
+    return [block.content for block in blocks if block.type == "code"]
+
+
+def copied_code(page_html: str) -> list[str]:
+    """The code blocks a learner copies from a lesson page, in page order.
+
+    Snippets for other machines (TLS, MPI, job schedulers) sit in a "not-run-here" container.
+    """
+    page = BeautifulSoup(page_html, "html.parser")
+    article = page.select_one("article") or page
+    blocks = [pre for pre in article.select(CODE_BLOCKS) if not pre.find_parent(class_="not-run-here")]
+    return [pre.get_text() for pre in blocks]
+
+
+def _same(blocks: list[str]) -> list[str]:
+    return [block.strip() for block in blocks if block.strip()]
+
+
 def test_every_lesson_has_a_results_check_and_an_exercise():
     assert LESSONS, "no lessons found"
     # Pages record where they were computed by file name, so names must be unique course-wide.
@@ -41,30 +62,20 @@ def test_every_lesson_has_a_results_check_and_an_exercise():
         assert solutions(lesson), f"{lesson.name} has no exercise solution"
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("lesson", LESSONS, ids=ids)
-def test_lesson_runs_as_a_script(lesson, small_data, tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(lesson)], cwd=tmp_path, env=lesson_env(small_data),
-        capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
+def test_page_script_and_notebook_hold_the_code_that_ran(built_site, lesson):
+    page = built_site["html"] / "lessons" / lesson.parent.name / f"{lesson.stem}.html"
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    downloads = {Path(a["href"]).name: (page.parent / a["href"]).resolve()
+                 for a in soup.select("div.sphx-glr-download a[href]")}
 
-
-@pytest.mark.parametrize("lesson", LESSONS, ids=ids)
-def test_lesson_answers_match_pandas(lesson, small_data, tmp_path):
-    namespace = run_lesson_namespace(lesson, small_data, tmp_path)
-    RESULT_CHECKS[lesson.stem](namespace, bikes.trip_files(small_data))
-
-
-@pytest.mark.parametrize("lesson", LESSONS, ids=ids)
-def test_lesson_notebook_runs_top_to_bottom(lesson, small_data, tmp_path, monkeypatch):
-    _, blocks = split_code_and_text_blocks(str(lesson))
-    gallery_conf = {"first_notebook_cell": FIRST_CELL, "last_notebook_cell": None, "notebook_images": False,
-                    "pypandoc": False, "promote_jupyter_magic": False, "notebook_extensions": {".ipynb"}}
-    notebook = nbformat.reads(json.dumps(jupyter_notebook(blocks, gallery_conf, str(tmp_path))), as_version=4)
-    for key, value in lesson_env(small_data).items():
-        monkeypatch.setenv(key, value)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs if o.output_type == "error"]
-    assert not errors
+    # The downloaded script is the lesson file itself.
+    assert downloads[lesson.name].read_bytes() == lesson.read_bytes()
+    # The page shows the lesson's code cells, then the exercise solutions, and nothing else.
+    assert _same(copied_code(page.read_text())) == _same(code_blocks(lesson) + solutions(lesson))
+    # The notebook: the first cell (conf.py's, set by tutorial_helpers.sphinxext), then the same cells.
+    notebook = json.loads(downloads[f"{lesson.stem}.ipynb"].read_text())
+    cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert "tutorial_helpers" in cells[0]
+    assert _same(cells[1:]) == _same(code_blocks(lesson))
