@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from bs4 import BeautifulSoup
 
 from tutorial_helpers import bikes
 
@@ -30,6 +31,19 @@ def small_data(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("bluebikes")
     bikes.generate(data_dir, scale=SMALL_SCALE)
     return data_dir
+
+
+def copied_code(page_html: str, selector: str = "div.highlight-Python pre, div.highlight-python pre") -> list[str]:
+    """The code blocks a learner copies from a lesson page, in page order.
+
+    sphinx-gallery renders the lesson's code cells as "Python" blocks; snippets in the text (the
+    exercise solutions among them) are reST "python" blocks. Snippets for other machines (TLS,
+    MPI, job schedulers) sit in a "not-run-here" container and are left out.
+    """
+    page = BeautifulSoup(page_html, "html.parser")
+    article = page.select_one("article") or page
+    blocks = [pre for pre in article.select(selector) if not pre.find_parent(class_="not-run-here")]
+    return [pre.get_text() for pre in blocks]
 
 
 def lesson_env(data_dir: Path) -> dict[str, str]:

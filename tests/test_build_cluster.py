@@ -11,19 +11,29 @@ from tutorial_helpers.timing import describe
 
 
 @pytest.fixture(scope="module")
-def build_client():
+def sockets_before():
+    """What this process listened on before the build cluster started (e.g. the test session's site server)."""
+    return listening_sockets(psutil.Process())
+
+
+@pytest.fixture(scope="module")
+def build_client(sockets_before):
     client = cluster.build_client()
     yield client
     cluster.close_build_cluster()
 
 
-def listening_addresses(process):
+def listening_sockets(process):
     family = {p.pid for p in [process, *process.children(recursive=True)]}
     return {
-        c.laddr.ip
+        (c.laddr.ip, c.laddr.port)
         for c in psutil.net_connections(kind="inet")
         if c.status == psutil.CONN_LISTEN and c.pid in family
     }
+
+
+def listening_addresses(process):
+    return {ip for ip, _ in listening_sockets(process)}
 
 
 def test_one_cluster_sized_to_the_machine(build_client):
@@ -60,7 +70,7 @@ def test_reset_undoes_what_a_lesson_changed(build_client, tmp_path):
     assert "plot_a.py" in cluster.computed_on(tmp_path / "lessons")
 
 
-def test_closing_leaves_no_process_or_port():
+def test_closing_leaves_no_process_or_port(sockets_before):
     client = cluster.build_client()
     # Python's multiprocessing resource tracker is not Dask's: it lives as long as this process.
     workers = [
@@ -71,7 +81,7 @@ def test_closing_leaves_no_process_or_port():
     cluster.close_build_cluster()  # twice is harmless
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive
-    assert listening_addresses(psutil.Process()) == set()
+    assert listening_sockets(psutil.Process()) == sockets_before
     assert client.status == "closed"
 
 

@@ -9,8 +9,11 @@ built for. Then, as a learner would:
    the course package from the site; the lesson then makes the course data on first use;
 2. the page's own "install the course package" command runs with the wheel downloaded from the
    page's link;
-3. every lesson's downloaded script runs as ``__main__`` from an empty folder, followed by its
-   exercise solutions and its results check against plain pandas (tests/checks_*.py);
+3. every lesson page's code, copied block by block in page order (code cells, snippets in the
+   text, exercise solutions; not the blocks marked as not run here), runs as a script from an
+   empty folder, followed by the lesson's results check against plain pandas (tests/checks_*.py).
+   The page's code cells are the downloaded script's (tests/test_lessons.py), so this runs the
+   script too, as ``__main__``, with worker processes that re-import it as they would;
 4. every lesson's downloaded notebook runs top to bottom in Jupyter.
 
 Steps 3 and 4 use the small test data (``DASK_COURSE_DATA``), so that the suite stays fast.
@@ -29,7 +32,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import LESSONS, ROOT, solutions
+from conftest import LESSONS, ROOT, copied_code
 
 pytestmark = [pytest.mark.build, pytest.mark.lessons]
 
@@ -50,9 +53,8 @@ NotebookClient(notebook, timeout=900, kernel_name="python3",
 
 RUN_SCRIPT_AND_CHECK = """
 import runpy, sys
-lesson, solutions, checks_dir, stem = sys.argv[1:]
-namespace = runpy.run_path(lesson, run_name="__main__")
-exec(open(solutions).read(), namespace)
+script, checks_dir, stem = sys.argv[1:]
+namespace = runpy.run_path(script, run_name="__main__")
 
 import importlib, pathlib
 sys.path.insert(0, checks_dir)
@@ -173,14 +175,15 @@ def test_the_learner_package_needs_no_sphinx(course_installed):
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.stem for lesson in LESSONS])
-def test_downloaded_script_runs_and_answers_right(course_installed, small_data, lesson, tmp_path):
-    script = download(lesson_downloads(course_installed["site"], lesson)[lesson.name], tmp_path)
-    solutions_file = tmp_path.parent / f"{lesson.stem}-solutions.py"
-    solutions_file.write_text("\n".join(solutions(lesson)))
+def test_page_code_pasted_into_a_script_runs_and_answers_right(course_installed, small_data, lesson, tmp_path):
+    url = f"{course_installed['site']}lessons/{lesson.parent.name}/{lesson.stem}.html"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        code = copied_code(response.read().decode())
+    script = tmp_path / f"pasted_{lesson.stem}.py"
+    script.write_text("\n\n".join(code))
     env = dict(course_installed["env"], DASK_COURSE_DATA=str(small_data))
     result = subprocess.run(
-        [course_installed["python"], "-c", RUN_SCRIPT_AND_CHECK, script, solutions_file,
-         Path(__file__).parent, lesson.stem],
+        [course_installed["python"], "-c", RUN_SCRIPT_AND_CHECK, script, Path(__file__).parent, lesson.stem],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, result.stderr[-4000:]

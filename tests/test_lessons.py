@@ -1,9 +1,9 @@
 """Every lesson has a results check and an exercise, and its page, script and notebook hold the same code.
 
-The lessons themselves run twice in `make test`: in the strict build (test_build.py) and in the
-learner's environment (test_learner_env.py). What a third run would add (that the code a learner
-copies from the page, the downloaded script and the notebook are the code that ran) is checked
-here without running anything.
+Each lesson's code runs in `make test` in the strict build (test_build.py) and in the learner's
+environment (test_learner_env.py: the page's code pasted into a script, and the notebook). That
+the downloaded script, the page and the notebook hold the same code cells is checked here
+without running anything.
 """
 
 import importlib
@@ -14,13 +14,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
-from conftest import LESSONS, solutions
+from conftest import LESSONS, copied_code, solutions
 
 ids = [lesson.stem for lesson in LESSONS]
-# Lesson cells are sphinx-gallery "Python" blocks; snippets in the text are reST "python" blocks.
-CODE_BLOCKS = "div.highlight-Python pre, div.highlight-python pre"
-
-
 def _results_checks() -> dict:
     """Each topic's checks live in tests/checks_<topic folder>.py as CHECKS = {lesson stem: check}."""
     checks = {}
@@ -36,17 +32,6 @@ def code_blocks(lesson: Path) -> list[str]:
     """The lesson's code cells, as sphinx-gallery splits them."""
     _, blocks = split_code_and_text_blocks(str(lesson))
     return [block.content for block in blocks if block.type == "code"]
-
-
-def copied_code(page_html: str) -> list[str]:
-    """The code blocks a learner copies from a lesson page, in page order.
-
-    Snippets for other machines (TLS, MPI, job schedulers) sit in a "not-run-here" container.
-    """
-    page = BeautifulSoup(page_html, "html.parser")
-    article = page.select_one("article") or page
-    blocks = [pre for pre in article.select(CODE_BLOCKS) if not pre.find_parent(class_="not-run-here")]
-    return [pre.get_text() for pre in blocks]
 
 
 def _same(blocks: list[str]) -> list[str]:
@@ -72,8 +57,10 @@ def test_page_script_and_notebook_hold_the_code_that_ran(built_site, lesson):
 
     # The downloaded script is the lesson file itself.
     assert downloads[lesson.name].read_bytes() == lesson.read_bytes()
-    # The page shows the lesson's code cells, then the exercise solutions, and nothing else.
-    assert _same(copied_code(page.read_text())) == _same(code_blocks(lesson) + solutions(lesson))
+    # The page's code cells are the lesson's, in order; its other code (snippets in the text, the
+    # exercise solutions) runs in the learner's environment, pasted with the cells.
+    assert _same(copied_code(page.read_text(), "div.highlight-Python pre")) == _same(code_blocks(lesson))
+    assert set(_same(solutions(lesson))) <= set(_same(copied_code(page.read_text())))
     # The notebook: the first cell (conf.py's, set by tutorial_helpers.sphinxext), then the same cells.
     notebook = json.loads(downloads[f"{lesson.stem}.ipynb"].read_text())
     cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]

@@ -75,7 +75,7 @@ _BASE_URL = "https://s3.amazonaws.com/hubway-data"
 _COMMAND = "python -m tutorial_helpers data"
 _DEFAULTS = {"scale": 1.0, "year": 2019, "seed": 2011}
 _TIMEOUT = 60  # seconds without data before a download gives up
-_BYTES_PER_ROW = 245  # what the CSVs and JSON lines together take per trip, for the size announced
+_BYTES_PER_ROW = 265  # what the CSVs and JSON lines together take per trip, for the size announced
 
 
 class DataError(RuntimeError):
@@ -612,7 +612,7 @@ def trip_files(data_dir=None, *, generate_if_missing=True) -> list[Path]:
     """Return the monthly trip CSVs of the data folder, sorted; a `DataError` if any is missing.
 
     Where the folder holds no data yet, first writes the default synthetic data set there
-    (`generate`, about 10 s and 245 MB; once), unless ``generate_if_missing`` is false. A folder
+    (`generate`, about 10 s and 265 MB; once), unless ``generate_if_missing`` is false. A folder
     whose data is incomplete or corrupt is never overwritten: the error names the command to fix it.
     Cheap otherwise: checks that each file listed in ``manifest.json`` exists with its recorded size.
     """
