@@ -10,6 +10,8 @@ import sys
 import textwrap
 import threading
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import psutil
@@ -122,3 +124,102 @@ def served_site(built_site):
     httpd.shutdown()
     httpd.server_close()
     thread.join()
+
+
+# -- the learner's environment -------------------------------------------------------------------
+# A new virtual environment made by the Setting up page's own commands, outside the repository,
+# with a fresh HOME and none of the build's packages (tests/test_learner_env.py says what runs there).
+
+SETUP_PAGE = ROOT / "docs" / "setup.md"
+PIP_SECTION = "## With pip and a virtual environment"
+# Where pip keeps what it downloaded: the learner's fresh HOME must not make every run fetch it all again.
+PIP_CACHE = Path(os.environ.get("PIP_CACHE_DIR") or Path.home() / ".cache" / "pip")
+
+RUN_NOTEBOOK = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+
+notebook = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(notebook, timeout=900, kernel_name="python3",
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+"""
+
+def setup_commands(section: str) -> list[list[str]]:
+    """The shell commands of each ``bash`` block in one section of the Setting up page."""
+    text = SETUP_PAGE.read_text()
+    body = text.split(section + "\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", body, flags=re.S)
+    commands = []
+    for block in blocks:
+        joined = block.replace("\\\n", " ")
+        lines = [re.sub(r"\s+#\s.*$", "", line).strip() for line in joined.splitlines()]
+        commands.append([line for line in lines if line and not line.startswith("#")])
+    return commands
+
+
+def page_links(url: str) -> dict[str, str]:
+    """The page's links by the file name they point to, as absolute URLs."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        soup = BeautifulSoup(response.read().decode(), "html.parser")
+    return {Path(a["href"]).name: urllib.parse.urljoin(url, a["href"]) for a in soup.select("a[href]")}
+
+
+def download(url: str, folder: Path) -> Path:
+    target = folder / Path(urllib.parse.urlsplit(url).path).name
+    with urllib.request.urlopen(url, timeout=60) as response:
+        target.write_bytes(response.read())
+    return target
+
+
+def lesson_downloads(site_url: str, lesson: Path) -> dict[str, str]:
+    return page_links(f"{site_url}lessons/{lesson.parent.name}/{lesson.stem}.html")
+
+
+@pytest.fixture(scope="session")
+def learner(tmp_path_factory, served_site):
+    """A learner's machine: HOME, a working folder, and the environment the setup page makes."""
+    home = tmp_path_factory.mktemp("learner-home")
+    work = tmp_path_factory.mktemp("learner-work")
+    env = {
+        "HOME": str(home), "PATH": os.environ["PATH"], "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+        "PIP_CACHE_DIR": str(PIP_CACHE),
+        # This workplace's pip settings (an extra index, a constraints file) hold for learners too.
+        **{k: v for k, v in os.environ.items() if k.startswith("PIP_")},
+    }
+    make_env, install_course = setup_commands(PIP_SECTION)[:2]
+    made = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(make_env)], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=1200)
+    assert made.returncode == 0, made.stderr[-3000:]
+    python = work / "dask-course" / "bin" / "python"
+    has_course = subprocess.run([python, "-c", "import tutorial_helpers"], env=env, capture_output=True)
+    assert has_course.returncode != 0, "the environment has the course package before anything installed it"
+    env["PATH"] = f"{python.parent}{os.pathsep}{env['PATH']}"  # as `source .../activate` does
+    return {"home": home, "work": work, "env": env, "python": python, "install_course": install_course,
+            "site": served_site}
+
+
+@pytest.fixture(scope="session")
+def first_notebook(learner):
+    """Lesson 1's notebook, downloaded and run with nothing but Jupyter installed; its result."""
+    folder = learner["work"] / "first-notebook"
+    folder.mkdir()
+    notebook = download(lesson_downloads(learner["site"], LESSONS[0])[f"{LESSONS[0].stem}.ipynb"], folder)
+    return subprocess.run([learner["python"], "-c", RUN_NOTEBOOK, notebook, folder], cwd=folder,
+                          env=learner["env"], capture_output=True, text=True, timeout=1800)
+
+
+@pytest.fixture(scope="session")
+def course_installed(learner, first_notebook):
+    """The setup page's course-package command, run with the wheel downloaded from its link."""
+    folder = learner["work"]
+    wheel_url = page_links(f"{learner['site']}docs/setup.html")
+    wheels = [url for name, url in wheel_url.items() if name.endswith(".whl")]
+    assert len(wheels) == 1, wheels
+    download(wheels[0], folder)
+    installed = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(learner["install_course"])],
+                               cwd=folder, env=learner["env"], capture_output=True, text=True, timeout=1200)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    return learner
+
+
