@@ -307,10 +307,10 @@ def _inline_markup(match: re.Match, context: _Context) -> str:
         if url:
             return _markdown_link(text, url)
         return f"*{text}*" if role == "term" else text
-    text = " ".join((title or target).split())
-    if role.split(":")[-1] in _CODE_ROLES:
-        return f"`{text.lstrip('~!')}`"
-    return text
+    text = " ".join((title or target).split()).lstrip("!")
+    if text.startswith("~"):  # as Sphinx shows ~dask.compute: compute
+        text = text[1:].rsplit(".", 1)[-1]
+    return f"`{text}`" if role.split(":")[-1] in _CODE_ROLES else text
 
 
 def _markdown_link(text: str, url: str) -> str:
