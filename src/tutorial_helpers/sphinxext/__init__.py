@@ -8,6 +8,7 @@ Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which
 - ``staleness``: re-run lessons when helpers, data, libraries or the cluster change;
 - ``memory``: each lesson's peak memory, for sphinx-gallery's ``show_memory``;
 - ``course_package``: the course's wheel in the site and the notebooks' first cell that installs it;
+- ``notebooks``: the notebooks' Markdown made from the lessons' reST (solutions collapsed, links);
 - ``gallery``: what these share about the gallery.
 
 :func:`setup` connects every hook, and the order they run in, in one place.
@@ -15,7 +16,7 @@ Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which
 
 from __future__ import annotations
 
-from tutorial_helpers.sphinxext import cluster, course_package, reports, staleness
+from tutorial_helpers.sphinxext import cluster, course_package, notebooks, reports, staleness
 
 
 def setup(app):
@@ -27,6 +28,8 @@ def setup(app):
     app.connect("builder-inited", staleness.rerun_lessons_if_stale, priority=400)
     app.connect("builder-inited", course_package.put_wheel_in_site)
     app.connect("source-read", cluster.add_computed_on_note)
+    # env-updated: every page read (labels, terms known), notebooks not yet copied to _downloads.
+    app.connect("env-updated", notebooks.convert_lesson_notebooks)
     # build-finished: close the cluster before sphinx-gallery's own handler raises on failed lessons.
     app.connect("build-finished", cluster.close_build_cluster, priority=100)
     app.connect("build-finished", reports.copy_reports)
