@@ -47,6 +47,12 @@ NOISE_PATTERNS: list[tuple[str, re.Pattern]] = [
         rf"\b(?:Client|LocalCluster|SpecCluster|Cluster|Scheduler|Worker|Nanny)\b[\s\-_(:'\"]*{_HEX}{{8,}}\b"
         rf"|\b{_UUID}\b")),
     ("object address", re.compile(r"\bat 0x[0-9a-fA-F]{6,}\b")),
+    # Delayed and Future reprs show their task's key, random by default (pure=False): the page
+    # changed between two builds of the same lesson (10_delayed). Print the value, or what it is.
+    ("task key", re.compile(rf"\bDelayed\('[^']*-{_HEX}{{32}}'\)|<Future: [^>]*\bkey: [^\s>]*-{_HEX}{{32}}")),
+    # dask.diagnostics.ProgressBar's updates each become a line: 0 %, 64 %, 100 % frames, as
+    # many as the run took tenths of a second.
+    ("progress bar frame", re.compile(r"\[[# ]+\] \| +(?:\d|[1-9]\d)% Completed")),
     ("raw expression repr", re.compile(r"\bExpr=\(")),
     ("NumPy scalar repr", re.compile(
         r"\bnp\.(?:u?int\d+|float\d+|complex\d+|longdouble|bool_?|str_|bytes_|datetime64|timedelta64)\("

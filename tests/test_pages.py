@@ -151,6 +151,8 @@ def test_ordinary_outputs_are_clean():
         text_output("a dask.distributed cluster of 2 worker processes × 1 thread(s)\nWorkers: 2, threads: 2"),
         text_output("dask scheduler --host 127.0.0.1 --port 0 --dashboard-address 127.0.0.1:0"),
         text_output("mean duration 14.4996 min; ratio 1.7×; 3.0 GiB; np.float64 is NumPy's float"),
+        text_output("[########################################] | 100% Completed | 201.18 ms"),
+        text_output("Delayed('mean')\n<Future: finished, type: float, key: mean>"),
     ]
     assert output_noise(page("".join(outputs))) == []
 
@@ -176,6 +178,9 @@ def test_only_outputs_are_scanned():
     ("Scheduler-1ff2349a-b9a6-470c-a383-51cebd82a248", "random id"),
     ("key: simulate-5b9c1d3e-0f6a-4b2c-9d8e-7f1a2b3c4d5e", "random id"),
     ("<function rider_age at 0x7f3a2c1b9e40>", "object address"),
+    ("Delayed('truediv-7007e3670612fbc904cee1d2a95e5273')", "task key"),
+    ("<Future: finished, type: int, key: inc-0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e>", "task key"),
+    ("[#########################               ] | 64% Completed | 100.72 ms\n", "progress bar frame"),
     ("Expr=((DropnaFrame(frame=Filter(frame=", "raw expression repr"),
     ("{'CSV': np.float64(14.49), 'Parquet': np.int64(3)}", "NumPy scalar repr"),
     ("np.True_", "NumPy scalar repr"),
