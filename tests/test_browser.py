@@ -1,5 +1,5 @@
 """The built site as a learner meets it, in a real browser: every page, image, link and copy
-button, search, dark mode and the exercise solutions.
+button, search, dark mode, the exercise solutions and how large the task graphs are drawn.
 
 Drives Debian's headless Chromium through its chromedriver (`make browser` installs both) with
 Selenium. The driver is named explicitly and SE_OFFLINE is set, so Selenium Manager never tries
@@ -22,6 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import LESSONS, ROOT
+from page_checks import CONTENT_WIDTH_PX, is_graphviz_svg, legibility, svg_label_size
 
 pytestmark = [pytest.mark.build, pytest.mark.browser]
 
@@ -50,8 +51,18 @@ Promise.all(loaded).then(() => {
   const blocks = Array.from(document.querySelectorAll("div.highlight"));
   const isOutput = block => block.closest(".sphx-glr-script-out, .output") !== null;
   const hasButton = block => block.querySelector("button.copybtn") !== null;
+  const article = document.querySelector("article.bd-article");
+  const style = article && getComputedStyle(article);
   done({
     brokenImages: images.filter(img => img.naturalWidth === 0).map(img => img.getAttribute("src")),
+    // The content column images are scaled down to, and each SVG image as drawn in it.
+    column: article ? article.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) : null,
+    svgImages: images.filter(img => (img.getAttribute("src") || "").endsWith(".svg")).map(img => {
+      const link = img.closest("a[href]");
+      return {src: img.getAttribute("src"), naturalWidth: img.naturalWidth,
+              shownWidth: img.getBoundingClientRect().width,
+              link: link && {href: link.getAttribute("href"), target: link.getAttribute("target")}};
+    }),
     codeWithoutButton: blocks.filter(b => !isOutput(b) && !hasButton(b)).map(b => b.innerText.slice(0, 60)),
     outputsWithButton: blocks.filter(b => isOutput(b) && hasButton(b)).map(b => b.innerText.slice(0, 60)),
     codeBlocks: blocks.filter(b => !isOutput(b)).length,
@@ -127,6 +138,58 @@ def test_every_page_loads_without_console_errors(visits):
 def test_every_image_loads(visits):
     broken = {name: seen["brokenImages"] for name, seen in visits.items() if seen["brokenImages"]}
     assert not broken
+
+
+def lesson_visits(visits) -> dict[str, dict]:
+    return {name: seen for name, seen in visits.items() if re.fullmatch(r"lessons/[^/]+/plot_[^/]+\.html", name)}
+
+
+def test_content_column_is_as_wide_as_assumed(visits):
+    """The static graph check (test_pages.py) scales graphs to CONTENT_WIDTH_PX: the width measured here."""
+    widths = {name: seen["column"] for name, seen in lesson_visits(visits).items()}
+    assert len(widths) == len(LESSONS)
+    assert all(abs(width - CONTENT_WIDTH_PX) <= 1 for width in widths.values()), widths
+
+
+def test_every_graph_is_readable_as_drawn(visits, site):
+    """Each graph's smallest label (from its SVG) at the width the browser draws the image: the
+    same rule as test_pages.py::test_every_graph_is_readable, from the rendered width."""
+    unreadable, mismatched = {}, {}
+    for name, seen in lesson_visits(visits).items():
+        page = site / name
+        for image in seen["svgImages"]:
+            path = (page.parent / unquote(image["src"])).resolve()
+            svg = path.read_text(errors="replace")
+            if not is_graphviz_svg(svg):
+                continue
+            labels = svg_label_size(svg)
+            link = image["link"]
+            opens = bool(link and link["target"] == "_blank" and (page.parent / unquote(link["href"])).resolve() == path)
+            drawn = legibility(labels, opens, shown_width_px=image["shownWidth"])
+            if drawn.problem:
+                unreadable.setdefault(name, []).append(f"{path.name}: {drawn.describe()}: {drawn.problem}")
+            if abs(image["naturalWidth"] - labels.width_px) > 1:  # the static model's pt -> px
+                mismatched.setdefault(name, []).append(f"{path.name}: {image['naturalWidth']} != {labels.width_px:.0f}")
+    assert not mismatched, "the browser sizes an SVG otherwise than width (pt) x 4/3"
+    assert not unreadable, "graphs too small to read as drawn:\n" + "\n".join(
+        f"{name}:\n" + "\n".join(f"  - {problem}" for problem in problems) for name, problems in unreadable.items())
+
+
+def test_a_graph_opens_full_size_in_a_new_tab(browser, server):
+    open_page(browser, lesson_url(server, SHOWCASE))
+    graph = browser.find_element(By.CSS_SELECTOR, 'a.dask-graph-link img[alt^="Dask graph"]')
+    src, here = graph.get_attribute("src"), browser.current_window_handle
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
+    graph.click()
+    WebDriverWait(browser, 10).until(lambda b: len(b.window_handles) == 2)
+    browser.switch_to.window(next(h for h in browser.window_handles if h != here))
+    try:
+        WebDriverWait(browser, 10).until(lambda b: b.execute_script("return document.readyState") == "complete")
+        assert browser.current_url == src  # the same file, drawn at its own size
+        assert browser.execute_script("return document.documentElement.localName") == "svg"
+    finally:
+        browser.close()
+        browser.switch_to.window(here)
 
 
 def test_every_code_block_has_a_copy_button_and_no_output_has_one(visits):

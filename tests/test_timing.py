@@ -60,3 +60,30 @@ def test_persisted_result_is_waited_for_and_its_memory_reported():
     assert timings["compute"].held_bytes is None
     assert "held on cluster" in repr(timings) and "8.0 MiB" in repr(timings)
     assert "1 worker processes × 2 thread(s)" in timings.measured_on
+
+
+def fixed(**runs):
+    """Timings with given run times, as compare() would return them."""
+    from tutorial_helpers.timing import Timing, Timings
+
+    return Timings([Timing(name, tuple(seconds), None) for name, seconds in runs.items()],
+                   repeat=3, warmup=1, measured_on="a test")
+
+
+def test_verdict_follows_the_measurement(capfd):
+    clear = fixed(fast=[0.10, 0.11, 0.12], slow=[0.20, 0.21, 0.22])
+    assert clear.verdict("fast", "slow") == "Here fast ran 1.9× faster than slow."
+
+    tie = fixed(fast=[0.10, 0.15, 0.20], slow=[0.12, 0.16, 0.18])
+    assert "within run-to-run variation" in tie.verdict("fast", "slow")
+    assert capfd.readouterr().err == ""
+
+    surprise = fixed(fast=[0.30, 0.31, 0.32], slow=[0.20, 0.21, 0.22])
+    sentence = surprise.verdict("fast", "slow", otherwise="Small data: overhead dominates.")
+    assert sentence == "Here slow ran 1.5× faster than fast, against expectation. Small data: overhead dominates."
+    assert "surprising result" in capfd.readouterr().err
+
+
+def test_verdict_never_says_faster_for_a_slowdown():
+    nearly = fixed(a=[0.100, 0.101, 0.102], b=[0.104, 0.105, 0.106])
+    assert nearly.verdict("a", "b") == "Here a ran 1.04× faster than b."

@@ -15,6 +15,7 @@ import gc
 import html
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,28 @@ class Timings:
     def speedup(self, slower: str, faster: str) -> float:
         """How many times faster ``faster`` ran than ``slower``, by median."""
         return self[slower].median / self[faster].median
+
+    def verdict(self, expected_faster: str, than: str, *, otherwise: str = "") -> str:
+        """One sentence, computed from the measurement, on how ``expected_faster`` did against ``than``.
+
+        ``expected_faster`` is the alternative a reader would expect to win. The sentence says by
+        how much it won; or that the two ran within run-to-run variation of each other (their
+        ranges of timed runs overlap); or that ``than`` won, followed by ``otherwise`` (why that
+        can happen). A result against the expectation is also reported on the process's
+        standard error, so that it shows in a site build's log.
+        """
+        winner, loser = self[expected_faster], self[than]
+        ratio = loser.median / winner.median
+        if max(winner.seconds) < min(loser.seconds):
+            return f"Here {expected_faster} ran {_times(ratio)} faster than {than}."
+        if max(loser.seconds) < min(winner.seconds):
+            sentence = f"Here {than} ran {_times(1 / ratio)} faster than {expected_faster}, against expectation."
+            print(f"tutorial_helpers.timing: surprising result: {sentence}", file=sys.__stderr__, flush=True)
+            return f"{sentence} {otherwise}".strip()
+        return (
+            f"Here {expected_faster} and {than} ran within run-to-run variation of each other "
+            f"(medians {_seconds(winner.median)} and {_seconds(loser.median)})."
+        )
 
     def _rows(self) -> list[list[str]]:
         fastest = min(t.median for t in self.timings)
@@ -183,6 +206,11 @@ def describe(client: distributed.Client | None = None) -> str:
 
 def _gib(nbytes: float) -> str:
     return f"{nbytes / 2**30:.1f} GiB"
+
+
+def _times(ratio: float) -> str:
+    """A speed-up in words: "1.7×", with two decimals where one would round to 1.0×."""
+    return f"{ratio:.1f}×" if ratio >= 1.095 else f"{ratio:.2f}×"
 
 
 def _seconds(seconds: float) -> str:

@@ -5,12 +5,17 @@ renders through ``dask.dot.graphviz_to_file``. During a build, :func:`reset_capt
 function to an in-memory SVG instead of a file in the lesson's source folder, and :data:`scraper`
 writes each SVG drawn by a code block into the page, right under that block, with alt text
 naming the call. A learner's ``x.visualize()`` is all a lesson needs.
+
+A wide graph is scaled down to the page's content column, so every graph is also a link that
+opens the SVG full size in a new tab. Graphs are stacked one under another, each as wide as the
+column allows, not side by side as sphinx-gallery lays out several figures of one block.
 """
 
 from __future__ import annotations
 
+import html
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import dask.dot
 from IPython.display import SVG
@@ -39,11 +44,37 @@ def alt_text(code: str) -> str:
     calls = [call.strip() for call in _VISUALIZE_CALL.findall(code)]
     if not calls:
         return "Dask graph"
-    return "Dask graph drawn by " + ", ".join(f"{call}" for call in calls)
+    # sphinx-gallery writes the alt text into the <img> tag unescaped: a double quote, as in
+    # rankdir="LR", would end the attribute there.
+    return "Dask graph drawn by " + ", ".join(calls).replace('"', "'")
+
+
+# sphinx-gallery's ``image-sg`` directive copies each image into the HTML output's ``_images``
+# folder and points the ``<img>`` there; the link to open it full size points to the same file.
+IMAGES_DIR = "_images"
+
+
+def graph_rst(image: Path, page_dir: Path, src_dir: Path, alt: str, builder_name: str = "html") -> str:
+    """reST showing one graph image, as a link that opens it full size in a new tab.
+
+    The image as sphinx-gallery's ``figure_rst`` shows a single figure (``image-sg``, class
+    ``sphx-glr-single-img``), wrapped in an ``<a>``: reST images take a ``:target:`` but no new
+    tab, and sphinx-gallery's figures take neither. ``page_dir``: the folder of the page's source
+    (the gallery folder of the lesson), under ``src_dir``.
+    """
+    depth = len(Path(page_dir).relative_to(src_dir).parts) + (builder_name == "dirhtml")
+    href = html.escape(str(PurePosixPath(*[".."] * depth, IMAGES_DIR, Path(image).name)), quote=True)
+    return (
+        "\n.. raw:: html\n\n"
+        f'    <a class="dask-graph-link" href="{href}" target="_blank" rel="noopener"'
+        ' title="Open the graph full size in a new tab">\n'
+        + figure_rst([image], src_dir, fig_titles=alt)
+        + "\n.. raw:: html\n\n    </a>\n\n"
+    )
 
 
 class GraphScraper:
-    """Writes the SVG graphs a code block drew into the example's images folder."""
+    """Writes the SVG graphs a code block drew into the example's images folder and shows them."""
 
     def __repr__(self) -> str:
         # Sphinx compares config values by repr to decide whether to rebuild everything.
@@ -58,7 +89,10 @@ class GraphScraper:
             path.write_bytes(svg)
             paths.append(path)
         _drawn_svgs.clear()
-        return figure_rst(paths, gallery_conf["src_dir"], fig_titles=alt_text(block.content))
+        page_dir = Path(block_vars["target_file"]).parent
+        alt = alt_text(block.content)
+        builder = gallery_conf.get("builder_name", "html")
+        return "".join(graph_rst(path, page_dir, gallery_conf["src_dir"], alt, builder) for path in paths)
 
 
 scraper = GraphScraper()
