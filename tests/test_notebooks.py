@@ -286,6 +286,20 @@ def test_every_lesson_notebook_converts_once_and_for_all(lesson, tmp_path):
     assert text.count("<summary>Solution</summary>") == lesson.read_text().count(".. dropdown:: Solution") >= 1
 
 
+def test_the_first_cell_follows_the_current_build(tmp_path):
+    """A lesson not re-run keeps its notebook, but its install cell must name this build's site."""
+    from tutorial_helpers.sphinxext.course_package import first_notebook_cell
+
+    lesson = LESSONS[0]
+    path = raw_notebook(lesson, tmp_path)
+    markdown = notebooks.notebook_markdown(lesson, SITE, docname(lesson), GALLERY_CONF)
+    notebooks.convert_notebook(path, markdown, first_notebook_cell("https://old.example.org/"))
+    assert notebooks.convert_notebook(path, markdown, first_notebook_cell("https://new.example.org/"))
+    cells = json.loads(path.read_text())["cells"]
+    first = "".join(next(c for c in cells if c["cell_type"] == "code")["source"])
+    assert "https://new.example.org/dask_course-" in first and "old.example.org" not in first
+
+
 def test_a_notebook_that_does_not_match_its_lesson_is_left_alone(tmp_path):
     lesson = LESSONS[0]
     path = raw_notebook(lesson, tmp_path)

@@ -120,10 +120,18 @@ def notebook_markdown(source: Path, site: Site, docname: str, gallery_conf: dict
             for label, content in blocks if label == "text"]
 
 
-def convert_notebook(notebook: Path, markdown: list[str]) -> bool:
-    """Put ``markdown`` into the Markdown cells of ``notebook``, in order; say whether it changed."""
+def convert_notebook(notebook: Path, markdown: list[str], first_cell: str | None = None) -> bool:
+    """Put ``markdown`` into the Markdown cells of ``notebook``, in order; say whether it changed.
+
+    ``first_cell``, when given, replaces the first code cell: sphinx-gallery writes it only when a
+    lesson runs, so a notebook of a lesson it did not re-run would keep an old build's address.
+    """
     text = notebook.read_text(encoding="utf-8")
     content = json.loads(text)
+    if first_cell is not None:
+        code_cells = [cell for cell in content["cells"] if cell["cell_type"] == "code"]
+        if code_cells:
+            code_cells[0]["source"] = [first_cell.strip()]
     cells = [cell for cell in content["cells"] if cell["cell_type"] == "markdown"]
     if len(cells) != len(markdown):
         raise ValueError(f"{notebook.name} has {len(cells)} Markdown cells but its lesson {len(markdown)} text "
@@ -164,7 +172,8 @@ def convert_lesson_notebooks(app, env) -> None:
             continue
         docname = notebook.relative_to(app.srcdir).with_suffix("").as_posix()
         try:
-            converted += convert_notebook(notebook, notebook_markdown(source, site, docname, gallery_conf))
+            markdown = notebook_markdown(source, site, docname, gallery_conf)
+            converted += convert_notebook(notebook, markdown, gallery_conf.get("first_notebook_cell"))
         except ValueError as error:
             logger.warning("%s", error, location=docname, type="dask-course", subtype="notebooks")
     refreshed = sum(refresh_zip(archive) for archive in sorted(root.glob("**/*.zip")))
