@@ -4,6 +4,7 @@ Builds with the course's real data (the same as `make html`), so that the lesson
 in `lessons/` are the ones the site shows.
 """
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def test_lesson_page_shows_its_outputs(built_site, lesson):
     assert "IPython.core.display" not in text and "graphviz.graphs" not in text
     assert "Where these outputs were computed" in text
     assert "worker processes" in text
+    assert re.search(r"With Python 3\.\d+\.\d+, dask \S+, distributed \S+, pandas \S+, numpy \S+.*"
+                     r"; built on \d{4}-\d\d-\d\d from commit \w+", text), "the page's version stamp"
     code = "\n".join(line for line in lesson.read_text().splitlines() if not line.lstrip().startswith("#"))
     graphs = page.select('img[src$=".svg"]')
     assert len(graphs) == code.count(".visualize("), "every visualize() shows as an SVG"
@@ -61,6 +64,12 @@ def test_lesson_page_shows_its_outputs(built_site, lesson):
     if "compare(" in code:  # measured: an HTML timing table, or one printed as text (08_schedulers)
         assert page.select("table.timing-table") or "median" in text
     assert page.select(".sd-dropdown, details"), "the exercise solution is collapsed"
+
+
+def test_home_page_states_the_sites_build(built_site):
+    home = BeautifulSoup((built_site["html"] / "docs" / "index.html").read_text(), "html.parser").get_text()
+    assert re.search(r"This site was computed with Python \S+, dask \S+, distributed \S+, pandas \S+, numpy \S+; "
+                     r"built on \d{4}-\d\d-\d\d from commit \w+", home)
 
 
 def lesson_page_dir(html_dir: Path, lesson: Path) -> Path:

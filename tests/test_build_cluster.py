@@ -5,7 +5,7 @@ import distributed
 import psutil
 import pytest
 
-from tutorial_helpers.sphinxext import cluster
+from tutorial_helpers.sphinxext import cluster, stamps
 from tutorial_helpers.cores import granted_cores
 from tutorial_helpers.timing import describe
 
@@ -59,7 +59,7 @@ def test_computations_run_on_the_build_cluster(build_client):
 
 
 def test_reset_undoes_what_a_lesson_changed(build_client, tmp_path):
-    gallery_conf = {"gallery_dirs": ["lessons"], "src_dir": str(tmp_path)}
+    gallery_conf = {"gallery_dirs": ["lessons"], "examples_dirs": ["examples"], "src_dir": str(tmp_path)}
     cluster.reset_lesson(gallery_conf, "plot_a.py", "before")
     leaked = distributed.Client(build_client.scheduler.address)  # a lesson forgot to close this
     dask.config.set(scheduler="synchronous")
@@ -67,7 +67,7 @@ def test_reset_undoes_what_a_lesson_changed(build_client, tmp_path):
     assert leaked.status == "closed"
     assert distributed.default_client() is build_client
     assert dask.base.get_scheduler() == build_client.get
-    assert "plot_a.py" in cluster.computed_on(tmp_path / "lessons")
+    assert "worker processes" in stamps.recorded(tmp_path / "lessons")["plot_a.py"]["where"]
 
 
 def test_closing_leaves_no_process_or_port(sockets_before):

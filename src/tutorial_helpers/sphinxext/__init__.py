@@ -3,7 +3,8 @@
 Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which only the
 ``docs`` extra installs. Its modules, one job each:
 
-- ``cluster``: the one Dask cluster of a build, a clean start for every lesson, "where computed" notes;
+- ``cluster``: the one Dask cluster of a build, a clean start for every lesson;
+- ``stamps``: the note on each page of where and with which versions its outputs were computed;
 - ``graphs`` and ``reports``: sphinx-gallery scrapers for task graphs and Dask performance reports;
 - ``staleness``: re-run lessons when helpers, data, libraries or the cluster change;
 - ``memory``: each lesson's peak memory, for sphinx-gallery's ``show_memory``;
@@ -16,7 +17,7 @@ Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which
 
 from __future__ import annotations
 
-from tutorial_helpers.sphinxext import cluster, course_package, notebooks, reports, staleness
+from tutorial_helpers.sphinxext import cluster, course_package, notebooks, reports, staleness, stamps
 
 
 def setup(app):
@@ -27,7 +28,7 @@ def setup(app):
     app.connect("builder-inited", cluster.check_before_lessons, priority=300)
     app.connect("builder-inited", staleness.rerun_lessons_if_stale, priority=400)
     app.connect("builder-inited", course_package.put_wheel_in_site)
-    app.connect("source-read", cluster.add_computed_on_note)
+    app.connect("source-read", stamps.add_stamp)
     # env-updated: every page read (labels, terms known), notebooks not yet copied to _downloads.
     app.connect("env-updated", notebooks.convert_lesson_notebooks)
     # build-finished: close the cluster before sphinx-gallery's own handler raises on failed lessons.

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import atexit
 import copy
-import json
 import logging as std_logging
 import os
 import warnings
-from pathlib import Path
 
 import dask
 import distributed
@@ -26,14 +24,14 @@ from sphinx.util import logging
 
 from tutorial_helpers import bikes
 from tutorial_helpers.cores import granted_cores
-from tutorial_helpers.sphinxext.gallery import gallery_root, lessons_run, write_json_atomic
+from tutorial_helpers.sphinxext import stamps
+from tutorial_helpers.sphinxext.gallery import lessons_run
 from tutorial_helpers.timing import describe
 
 # Each worker's ceiling. Keeps the build polite on a shared login node, and lets a lesson show an
 # array bigger than one worker's memory without needing a huge machine.
 WORKER_MEMORY_CAP = 4 * 2**30
 CONNECT_TIMEOUT = "3s"
-COMPUTED_ON_FILE = "computed_on.json"
 
 logger = logging.getLogger(__name__)  # Sphinx's logger: shows in the build output
 
@@ -111,23 +109,7 @@ def reset_lesson(gallery_conf: dict, fname: str | None, when: str) -> None:
         # lesson must fail the build, not print a warning nobody reads.
         warnings.filterwarnings("error", category=FutureWarning)
         warnings.filterwarnings("error", category=DeprecationWarning, module="__main__")
-        _record_computed_on(gallery_conf, fname, describe(client))
-
-
-def computed_on(gallery_dir: Path) -> dict[str, str]:
-    """What each lesson of a built gallery was computed on, by file name."""
-    path = Path(gallery_dir) / COMPUTED_ON_FILE
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def add_computed_on_note(app, docname: str, source: list[str]) -> None:
-    """Sphinx ``source-read`` hook: end each lesson page with where its outputs were computed."""
-    root = gallery_root(app.config.sphinx_gallery_conf, app.srcdir)
-    if not Path(app.srcdir, docname).is_relative_to(root):
-        return
-    where = computed_on(root).get(Path(docname).name + ".py")
-    if where:
-        source[0] += f"\n\n.. rubric:: Where these outputs were computed\n\n{where}.\n"
+        stamps.record(gallery_conf, fname, describe(client))
 
 
 def check_before_lessons(app) -> None:
@@ -156,10 +138,3 @@ def _close_other_clients(keep: distributed.Client) -> None:
         if other is keep:
             break
         other.close()
-
-
-def _record_computed_on(gallery_conf: dict, fname: str, where: str) -> None:
-    root = gallery_root(gallery_conf)
-    records = computed_on(root)
-    records[Path(fname).name] = where
-    write_json_atomic(root / COMPUTED_ON_FILE, records)
