@@ -105,6 +105,8 @@ sphinx_gallery_conf = {
     "capture_repr": ("_repr_html_", "__repr__"),
     "remove_config_comments": True,
     "download_all_examples": True,
+    # "Related lessons" at the end of each lesson: the three closest by their words (TF-IDF).
+    "recommender": {"enable": True, "n_examples": 3, "rubric_header": "Related lessons"},
     # Its sg_execution_times pages load jQuery and DataTables from a CDN: console errors, and
     # no sortable table, wherever the site is read offline. Each lesson states its own time.
     "write_computation_times": False,

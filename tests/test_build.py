@@ -64,6 +64,8 @@ def test_lesson_page_shows_its_outputs(built_site, lesson):
     if "compare(" in code:  # measured: an HTML timing table, or one printed as text (08_schedulers)
         assert page.select("table.timing-table") or "median" in text
     assert page.select(".sd-dropdown, details"), "the exercise solution is collapsed"
+    related = next(r for r in page.select(".rubric") if r.get_text().strip() == "Related lessons")
+    assert len(related.find_next("div").select("a[href$='.html']")) == 3, "three related lessons"
 
 
 def test_home_page_states_the_sites_build(built_site):
