@@ -3,13 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 BUILDDIR := _build
+# Exact versions of everything the build and the tests install, from pyproject (`make lock`).
+LOCK := requirements-lock.txt
 SPHINXBUILD := $(BIN)/sphinx-build
 # Strict: any warning, broken reference or lesson error fails the build, naming all of them.
 SPHINXOPTS ?= -nWT --keep-going
 # The course data lives where lessons and notebooks look for it too: $$DASK_COURSE_DATA, else
 # ~/.cache/dask-course/bluebikes (tutorial_helpers.bikes.data_dir()).
 
-.PHONY: help install graphviz mpi browser data html html-noplot lesson-% livehtml test test-fast bench clean distclean
+.PHONY: help install lock graphviz mpi browser data html html-noplot lesson-% livehtml test test-fast bench clean distclean
 
 help:
 	@echo "make html          build the course into $(BUILDDIR)/html (sets everything up first)"
@@ -19,15 +21,24 @@ help:
 	@echo "make lesson-NAME   run only the lessons whose file name contains NAME, e.g. lesson-persist"
 	@echo "make livehtml      rebuild and reload in the browser while you edit"
 	@echo "make bench         measure data generation and cold, no-change and one-edit builds"
+	@echo "make lock          refresh $(LOCK) (exact versions) from pyproject.toml"
 	@echo "make clean         remove the built site and the generated lesson pages"
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[docs,test]"
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
+
+# Refresh the lock: the newest releases that pyproject allows, for every Python >= 3.11 and
+# platform (uv's universal resolution). Needs PyPI. Commit the result.
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra docs --extra test --universal --python-version 3.11 \
+	    --no-header --quiet -o $(LOCK)
 
 # Graphviz's `dot` draws the task graphs. Installed through apt-get where we may; else one line.
 graphviz:

@@ -73,3 +73,36 @@ def test_the_conda_route_installs_every_dependency():
     for requirement in PYPROJECT["project"]["dependencies"]:
         name = distribution(requirement)
         assert CONDA_NAMES.get(name, name) in named, f"the conda route misses {name}"
+
+
+def locked_versions() -> dict[str, list[str]]:
+    """Every pinned distribution of the lock, with its versions (one per Python range)."""
+    pins = {}
+    for line in (ROOT / "requirements-lock.txt").read_text().splitlines():
+        match = re.match(r"([A-Za-z0-9._-]+)==(\S+)", line)
+        if match:
+            pins.setdefault(match.group(1).lower().replace("_", "-"), []).append(match.group(2))
+    return pins
+
+
+def test_the_lock_pins_every_requirement_within_pyprojects_ranges():
+    from packaging.requirements import Requirement
+
+    pins = locked_versions()
+    requirements = list(PYPROJECT["project"]["dependencies"])
+    for extra in ("docs", "test"):
+        requirements += PYPROJECT["project"]["optional-dependencies"][extra]
+    for text in requirements:
+        requirement = Requirement(text)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pins, f"{name} is in pyproject but not in the lock: run `make lock`"
+        assert all(requirement.specifier.contains(v, prereleases=True) for v in pins[name]), (
+            f"the lock pins {name} {pins[name]}, outside pyproject's {requirement.specifier}: run `make lock`")
+
+
+def test_the_build_environment_is_the_locked_one():
+    from importlib.metadata import version
+
+    pins = locked_versions()
+    for name in ("dask", "distributed", "pandas", "numpy", "pyarrow", "sphinx", "sphinx-gallery"):
+        assert version(name) in pins[name], f"{name} {version(name)} is installed, the lock has {pins[name]}"
