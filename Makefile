@@ -5,13 +5,17 @@ BIN := $(VENV)/bin
 BUILDDIR := _build
 # Exact versions of everything the build and the tests install, from pyproject (`make lock`).
 LOCK := requirements-lock.txt
+# The accessibility checker the browser tests load into each page (from the npm registry).
+AXE_VERSION := 4.14.1
+export AXE_SCRIPT := $(CURDIR)/$(VENV)/axe/node_modules/axe-core/axe.min.js
+AXE := $(AXE_SCRIPT)
 SPHINXBUILD := $(BIN)/sphinx-build
 # Strict: any warning, broken reference or lesson error fails the build, naming all of them.
 SPHINXOPTS ?= -nWT --keep-going
 # The course data lives where lessons and notebooks look for it too: $$DASK_COURSE_DATA, else
 # ~/.cache/dask-course/bluebikes (tutorial_helpers.bikes.data_dir()).
 
-.PHONY: help install lock graphviz mpi browser data html html-noplot lesson-% livehtml test test-fast bench clean distclean
+.PHONY: help install lock test-latest graphviz mpi browser data html html-noplot lesson-% livehtml test test-fast bench clean distclean
 
 help:
 	@echo "make html          build the course into $(BUILDDIR)/html (sets everything up first)"
@@ -20,6 +24,7 @@ help:
 	@echo "make html-noplot   build the pages without running the lessons (fast)"
 	@echo "make lesson-NAME   run only the lessons whose file name contains NAME, e.g. lesson-persist"
 	@echo "make livehtml      rebuild and reload in the browser while you edit"
+	@echo "make test-latest   build and check the lessons with the newest (pre-)releases; report what breaks"
 	@echo "make bench         measure data generation and cold, no-change and one-edit builds"
 	@echo "make lock          refresh $(LOCK) (exact versions) from pyproject.toml"
 	@echo "make clean         remove the built site and the generated lesson pages"
@@ -58,6 +63,9 @@ browser:
 	  else echo "Chromium and its driver are missing: install them (Debian: sudo apt-get install chromium chromium-driver), then run make again." >&2; exit 1; fi; \
 	  echo "Installing Chromium (Debian packages chromium and chromium-driver)..."; \
 	  $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@test -f $(AXE) || { command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js (Debian: sudo apt-get install npm), then run make again." >&2; exit 1; }; \
+	  echo "Installing axe-core $(AXE_VERSION) (npm) for the accessibility test..."; \
+	  npm install --no-save --no-audit --no-fund --silent --prefix $(VENV)/axe axe-core@$(AXE_VERSION); }
 
 data: install
 	$(BIN)/python -m tutorial_helpers data generate
@@ -92,6 +100,11 @@ test: install graphviz browser mpi data
 # Everything but the tests that build the site or run lessons.
 test-fast: install graphviz
 	$(BIN)/python -m pytest -m "not build and not lessons"
+
+# Upgrade early-warning: the strict build and every lesson's results check with the newest
+# releases (pre-releases of dask, distributed, pandas, numpy, pyarrow), in a throwaway copy. Needs PyPI.
+test-latest: install
+	$(BIN)/python tools/test_latest.py
 
 # Figures for maintainers, in a throwaway copy of the tree: prints a table, writes JSON.
 bench: install graphviz

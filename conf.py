@@ -123,6 +123,7 @@ html_theme = "pydata_sphinx_theme"
 html_title = project
 html_favicon = "docs/_static/favicon.svg"  # without one, every page's /favicon.ico is a console 404
 html_static_path = ["docs/_static"]
+html_js_files = ["accessibility.js"]  # names axe-core found missing (lesson cards, sidebar toggles)
 html_extra_path = ["docs/_root"]  # index.html at the site root, pointing to the home page
 # The published site's address, e.g. https://example.org/dask-course/: downloaded notebooks
 # install the course package from there. Unset, they point learners to the Setting up page.

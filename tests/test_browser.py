@@ -9,6 +9,7 @@ search loads its index with requests that file: pages may not make.
 
 import functools
 import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -127,6 +128,31 @@ def visits(browser, server, site, pages) -> dict[str, dict]:
 
 def lesson_url(server: str, lesson: Path) -> str:
     return f"{server}lessons/{lesson.parent.name}/{lesson.stem}.html"
+
+
+# axe-core, installed from the npm registry by `make browser`; loaded into each page, nothing fetched.
+AXE_SCRIPT = Path(os.environ.get("AXE_SCRIPT") or ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ["violations"]}).then(result => done(result.violations
+  .filter(v => v.impact === "serious" || v.impact === "critical")
+  .map(v => `${v.id} (${v.impact}, ${v.nodes.length}x): ${v.help}: ${v.nodes[0].target.join(" ")}`)));
+"""
+
+
+def test_no_serious_accessibility_violations(browser, server):
+    """axe-core on the home page, the lessons index and every lesson: no serious or critical issue."""
+    if not AXE_SCRIPT.is_file():
+        pytest.fail(f"axe-core is missing at {AXE_SCRIPT}: run `make browser`")
+    axe = AXE_SCRIPT.read_text()
+    found = {}
+    for page in ["docs/index.html", "lessons/index.html", *(lesson_url("", lesson) for lesson in LESSONS)]:
+        open_page(browser, server + page)
+        browser.execute_script(axe)
+        violations = browser.execute_async_script(RUN_AXE)
+        if violations:
+            found[page] = violations
+    assert not found, found
 
 
 def test_every_page_loads_without_console_errors(visits):
