@@ -105,6 +105,10 @@ sphinx_gallery_conf = {
     "capture_repr": ("_repr_html_", "__repr__"),
     "remove_config_comments": True,
     "download_all_examples": True,
+    # Which lessons use which function of these libraries: lesson-by-API lists for docs/api.md
+    # (minigallery) and the cheat sheet. Generated, like the lessons, and git-ignored.
+    "doc_module": ("dask", "distributed"),
+    "backreferences_dir": "lessons/api",
     # "Related lessons" at the end of each lesson: the three closest by their words (TF-IDF).
     "recommender": {"enable": True, "n_examples": 3, "rubric_header": "Related lessons"},
     # Its sg_execution_times pages load jQuery and DataTables from a CDN: console errors, and

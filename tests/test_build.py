@@ -82,3 +82,12 @@ def test_build_wrote_nothing_into_the_sources(built_site):
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "examples", "docs", "src"],
                             cwd=ROOT, capture_output=True, text=True).stdout
     assert status == "" or all(not line.startswith("??") for line in status.splitlines()), status
+
+
+def test_lessons_by_function_lists_lessons_under_every_function(built_site):
+    page = BeautifulSoup((built_site["html"] / "docs" / "api.html").read_text(), "html.parser")
+    headings = page.select("article h3")
+    assert len(headings) >= 10
+    for heading in headings:
+        cards = heading.find_parent("section").select(".sphx-glr-thumbcontainer a[href$='.html']")
+        assert cards, f"no lesson listed under {heading.get_text().strip()}"
