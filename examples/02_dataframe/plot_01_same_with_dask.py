@@ -192,8 +192,8 @@ print(
         "compute() twice",
         otherwise="Persisting adds work of its own: the rides are stored on the workers "
         "before either question starts. When a second read of the files is cheap (they sit in "
-        "the operating system's cache, many cores share it) or other programs keep the cores "
-        "busy, that can cost more than the read it saves.",
+        "the operating system's cache, many cores share the reading) or other programs keep "
+        "the cores busy, that can cost more than the read it saves.",
     )
 )
 

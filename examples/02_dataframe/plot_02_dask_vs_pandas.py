@@ -155,7 +155,7 @@ pd.testing.assert_series_equal(
 # ----------
 # - Compare Dask with the pandas code you would really write: for many files, a loop.
 # - Every Dask computation pays a fixed cost: building the graph, scheduling, moving results.
-#   On one small file that cost makes pandas faster.
+#   On one small file there is nothing to run in parallel to pay it back.
 # - Over many files Dask reads in parallel and pays the cost once; whether that wins, and
 #   whether threads or worker processes do it faster, depends on the work (how much of it
 #   holds the GIL) and on the free cores, so measure both.

@@ -111,25 +111,29 @@ if __name__ == "__main__":
 # %%
 # What the workers held
 # ---------------------
-# The workers' memory stayed far below both the array's size and one worker's limit: each
-# chunk lived only as long as it took to reduce it. (The curve is the memory of the worker
-# processes as the operating system sees it, Python itself included.)
+# Each chunk lived only as long as it took to reduce it, so at any moment the workers held
+# roughly one chunk per thread, plus Python itself: not the array. (The curve is the memory of
+# the worker processes as the operating system sees it, Python itself included.)
 import matplotlib.pyplot as plt
 
-if __name__ == "__main__" and client is None:
-    print("No cluster: watch this process in a system monitor instead.")
-elif __name__ == "__main__":
-    memory = sampler.to_pandas(align=True)["all workers"] / 2**30
-    memory.index = memory.index.total_seconds()
-    ax = memory.plot(figsize=(8, 3.5), xlabel="seconds", ylabel="GiB")
-    ax.axhline(big.nbytes / 2**30, color="tab:red", ls="--", label="the array")
-    limit = worker_limit / 2**30
-    ax.axhline(limit, color="tab:gray", ls=":", label="one worker's limit")
-    ax.set_ylim(0, big.nbytes / 2**30 * 1.1)
-    ax.legend(loc="center right")
-    ax.set_title(f"The {len(workers)} workers' memory during big.mean()")
-    plt.tight_layout()
-    print(f"peak: {memory.max():.2f} GiB, all workers together")
+if __name__ == "__main__":
+    if client is None:
+        print("No cluster: watch this process in a system monitor instead.")
+    else:
+        memory = sampler.to_pandas(align=True)["all workers"] / 2**30
+        memory.index = memory.index.total_seconds()
+        ax = memory.plot(figsize=(8, 3.5), xlabel="seconds", ylabel="GiB")
+        ax.axhline(big.nbytes / 2**30, color="tab:red", ls="--", label="the array")
+        limit = worker_limit / 2**30
+        ax.axhline(limit, color="tab:gray", ls=":", label="one worker's limit")
+        ax.set_ylim(0, big.nbytes / 2**30 * 1.1)
+        ax.legend(loc="center right")
+        ax.set_title(f"The {len(workers)} workers' memory during big.mean()")
+        plt.tight_layout()
+        threads = sum(worker["nthreads"] for worker in workers)
+        chunk_gib = big.blocks[0, 0].nbytes / 2**30
+        print(f"peak: {memory.max():.2f} GiB, all workers together, for {threads} threads × "
+              f"{chunk_gib:.3f} GiB chunks; the array: {big.nbytes / 2**30:.2f} GiB")
 
 # %%
 # Threads: the default scheduler for arrays

@@ -6,7 +6,8 @@ Not all data arrives as a tidy table. Here trips of the first three months come 
 one nested record per trip, and a few lines are broken, as in any real feed. With
 ``dask.bag``, a parallel list of Python objects, parse every line safely, filter out the bad
 records, flatten the good ones and hand them to Dask DataFrame to finish the analysis. On the
-way, measure why ``foldby`` beats ``groupby``, and see what a bag cannot do.
+way, measure ``foldby`` against ``groupby``, learn why one should win, and see what a bag
+cannot do.
 
 **You will be able to:** read text files into a bag, clean and reshape records with ``map``
 and ``filter``, turn a bag into a Dask DataFrame, aggregate with ``foldby`` rather than
@@ -250,7 +251,8 @@ totals_by_foldby(two_months).visualize(optimize_graph=True)
 # --------------------------------
 # Each function builds its bag afresh from the January file alone, to keep the comparison
 # quick, read in two partitions (``blocksize`` is in bytes) so that ``groupby`` has something
-# to shuffle between them. The gap grows with the data, since ``groupby`` moves all of it.
+# to shuffle between them. Whatever the gap here, it grows with the data: ``groupby`` moves
+# every record, ``foldby`` one total per key and partition.
 from tutorial_helpers.timing import compare
 
 half_of_january = files[0].stat().st_size // 2
