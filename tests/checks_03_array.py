@@ -16,11 +16,19 @@ def check_array_chunks(namespace, files):
     assert a40.numblocks == (20, 1, 2) and a40.chunksize == (50, 200, 3)
     np.testing.assert_array_equal(a40.compute(scheduler="synchronous"), data)
 
-    # A reduction along the axis a6 holds whole needs no combining: fewer tasks than a40's.
-    counts = namespace["task_counts"]
-    over_time = counts["sum(axis=0), over time"]
-    assert over_time["6 chunks 1000×200×1"] < over_time["40 chunks 50×200×3"]
-    assert len(namespace["sum6"].dask) == 3 * 6  # slice, sum, aggregate: one chain per chunk
+    # from_array copied the NumPy chunks into the graph: changing the source changed nothing.
+    assert (namespace["small"] == 0).all()
+    np.testing.assert_array_equal(namespace["lazy"].compute(scheduler="synchronous"), np.arange(6))
+
+    # A reduction along the axis a6 holds whole combines nothing; every other one here does.
+    combining = namespace["task_counts"]["tasks that combine"]
+    assert combining[("sum(axis=0), over time", "6 chunks 1000×200×1")] == 0
+    assert (combining.drop(("sum(axis=0), over time", "6 chunks 1000×200×1")) > 0).all()
+    # ...although its graph has more entries than a6's sum over the quantities, as the page says.
+    entries = namespace["task_counts"]["graph entries"]
+    assert entries[("sum(axis=0), over time", "6 chunks 1000×200×1")] > entries[
+        ("sum(axis=2), over quantities", "6 chunks 1000×200×1")]
+    assert len(namespace["sum6"].dask) == 3 * 6  # chunk, sum, aggregate: one chain per chunk
 
     standardized, above_099, every_tenth, largest_sine = namespace["results"]
     np.testing.assert_allclose(standardized, (data - data.mean(axis=0)) / data.std(axis=0))

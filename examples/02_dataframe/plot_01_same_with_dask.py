@@ -39,12 +39,14 @@ trips
 # The same cleaning and questions, unchanged
 # ------------------------------------------
 # The pandas lines from the previous lesson work as they are. Nothing is read yet: each line
-# adds a step to a plan (:term:`lazy evaluation`).
+# adds a step to a plan (:term:`lazy evaluation`). A Dask result knows its type and how many
+# partitions it will have, but holds no values.
 clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
 trips_per_station = clean["start station name"].value_counts()
 minutes_by_usertype = clean.groupby("usertype")["tripduration"].mean() / 60
 trips_per_hour = clean["starttime"].dt.hour.value_counts()
-trips_per_station
+print(f"a Dask {type(trips_per_station).__name__} of {trips_per_station.dtype} counts, "
+      f"in {trips_per_station.npartitions} partitions, not computed yet")
 
 # %%
 # The plan, drawn
@@ -56,10 +58,21 @@ trips_per_station.visualize()
 # %%
 # The tasks that will run
 # -----------------------
-# ``visualize(tasks=True)`` draws the :term:`task graph` instead: one node per piece of work,
-# one row of boxes per partition, joined where partial counts are combined. Reductions such as
-# ``value_counts`` are turned into tasks during optimisation, so optimise first to see them.
-trips_per_station.optimize().visualize(tasks=True)
+# ``visualize(tasks=True)`` draws the :term:`task graph` instead: one node per piece of work.
+# Reductions such as ``value_counts`` are turned into tasks during optimisation, so optimise
+# first to see them. Twelve partitions make a graph too wide to read, so here are the first
+# three (``partitions[:3]``). Read from the bottom: for each partition, one task reads it,
+# filters it and counts its stations (Dask fuses the steps a partition goes through into one
+# task); a ``valuecounts-tree`` task then adds the three partial counts up. With more
+# partitions, the partial counts are added up in a tree, a few at a time.
+#
+# That tree is what ``split_out=1`` asks for: all the counts in one partition, plenty for a few
+# hundred stations. By default, ``value_counts`` keeps its result split over as many
+# partitions as its input (the 12 printed above), in case there are too many distinct values
+# for one; on a cluster that is a shuffle, in which the workers send each other their partial
+# counts, station by station: a graph several times bigger.
+first_three = clean.partitions[:3]["start station name"].value_counts(split_out=1)
+first_three.optimize().visualize(tasks=True)
 
 # %%
 # ``compute()`` runs the plan
@@ -169,10 +182,20 @@ persist_timings = compare(
 persist_timings
 
 # %%
-# Persisting traded memory for time: the long rides stay on the workers for as long as
-# ``rides`` is referenced. That is worth it when several questions share an expensive start,
-# and wasteful for data you use once. Here it saved this much:
-print(f"persist was {persist_timings.speedup('compute() twice', 'persist(), then compute() twice'):.2f}× faster")
+# Persisting trades memory for time: the long rides stay on the workers for as long as
+# ``rides`` is referenced, and the second question starts from them instead of from the files.
+# That is worth it when several questions share an expensive start, and wasteful for data you
+# use once. On this build:
+print(
+    persist_timings.verdict(
+        "persist(), then compute() twice",
+        "compute() twice",
+        otherwise="Persisting adds work of its own: the rides are stored on the workers "
+        "before either question starts. When a second read of the files is cheap (they sit in "
+        "the operating system's cache, many cores share the reading) or other programs keep "
+        "the cores busy, that can cost more than the read it saves.",
+    )
+)
 
 # %%
 # Key points
@@ -181,7 +204,9 @@ print(f"persist was {persist_timings.speedup('compute() twice', 'persist(), then
 # - Dask collections are lazy: operations build a graph, and ``compute()`` (or
 #   ``dask.compute`` for several results at once) runs it and returns pandas objects.
 # - ``visualize()`` draws the expression graph; ``optimize().visualize(tasks=True)`` draws the
-#   tasks that will actually run.
+#   tasks that will actually run (draw a few partitions: ``partitions[:3]``).
+# - ``value_counts(split_out=1)`` combines partial counts in a tree, into one partition; the
+#   default keeps the result in many partitions, with a shuffle between the workers.
 # - :term:`persist() <persist>` computes up to a point and keeps the result in the cluster's
 #   memory: faster follow-up questions, paid for in memory. The tables above measured both sides.
 # - Some operations are approximate or missing in parallel: an exact ``median`` over many

@@ -28,14 +28,25 @@ print(f"{data.shape}, {data.dtype}, {data.nbytes / 2**20:.1f} MiB")
 # %%
 # Six chunks of 1000×200×1
 # ------------------------
-# ``da.from_array`` wraps a NumPy array and splits it; ``chunks`` gives the shape of each
-# chunk. With one quantity per chunk, the array becomes 6 chunks. The table and the diagram are
-# the Dask array's repr: the size of the whole array and of one chunk, and how the chunks tile
-# it. Nothing is copied yet; each chunk is a task that slices ``data`` when it runs.
+# ``da.from_array`` splits an array into chunks; ``chunks`` gives the shape of each chunk. With
+# one quantity per chunk, the array becomes 6 chunks. The table and the diagram are the Dask
+# array's repr: the size of the whole array and of one chunk, and how the chunks tile it.
 import dask.array as da
 
 a6 = da.from_array(data, chunks=(1000, 200, 1))
 a6
+
+# %%
+# From a NumPy array, ``from_array`` slices the chunks out at once and stores copies of them in
+# the graph: the graph then holds all the data (here twice, once per way of splitting it), and it
+# travels with every ``compute()`` to whoever runs the tasks. So changing the NumPy array
+# afterwards changes nothing in the Dask array. (From a file-backed array, such as an HDF5 or
+# Zarr dataset, each chunk is instead a task that reads its slice when it runs; the next lesson
+# makes a large array without holding it anywhere.)
+small = np.arange(6)
+lazy = da.from_array(small, chunks=3)
+small[:] = 0
+print("small is now", small, "but the Dask array computes to", lazy.compute())
 
 # %%
 # Forty chunks of 50×200×3
@@ -58,21 +69,28 @@ np.array_equal(chunk, data[150:200, :, 3:6])
 # -----------------------------------------------------
 # Summing over time (axis 0) adds up the 1000 time steps of each sensor and quantity. Each of
 # the 6 chunks holds *all* the time steps of its quantity, so each is summed on its own: six
-# independent chains of tasks, read from left to right, that could run on six cores at once.
+# independent chains, read from left to right, that could run on six cores at once. A chain
+# starts at a box, the chunk itself, stored in the graph; ``sum`` reduces it, and
+# ``sum-aggregate`` finishes that chunk of the result. Dask gives every chunk of a result such a
+# last step; here it receives a single partial sum and only passes it on.
 sum6 = a6.sum(axis=0)
-print(f"{len(sum6.dask)} tasks")
+print(f"{len(sum6.dask)} graph entries: 6 chunks, 6 sums, 6 aggregates")
 sum6.visualize(rankdir="LR")
 
 # %%
 # The same reduction with 40 chunks: partial sums, then a tree
 # ------------------------------------------------------------
 # With 40 chunks, time is split over 20 blocks. Each chunk is summed on its own first, then the
-# partial sums are added up in a tree, a few at a time, until one block is left for each of the
-# two halves of axis 2. More tasks and more data passed between them; in exchange, each task
-# works on 50 time steps instead of 1000.
+# partial sums are added up in a tree, four at a time (``sum-partial``), until ``sum-aggregate``
+# adds the last few for each of the two halves of axis 2: 20 blocks, then 5, then 2, then 1.
+# More tasks and more data passed between them; in exchange, each task works on 50 time steps
+# instead of 1000. The whole graph is too big to read on a page, so the drawing shows the same
+# reduction on 6 of the 40 chunks, the first 300 time steps of quantities 0 to 2: six partial
+# sums, two ``sum-partial`` tasks, one ``sum-aggregate``.
 sum40 = a40.sum(axis=0)
-print(f"{len(sum40.dask)} tasks")
-sum40.visualize(rankdir="LR")
+print(f"{len(sum40.dask)} graph entries for all 40 chunks")
+first_six = da.from_array(data[:300, :, :3], chunks=(50, 200, 3))
+first_six.sum(axis=0).visualize(rankdir="LR")
 
 # %%
 # Both give NumPy's answer: the chunk shape changes the plan, never the result.
@@ -83,12 +101,21 @@ print("both sums match NumPy's data.sum(axis=0)")
 # %%
 # Which chunking suits which reduction?
 # -------------------------------------
-# Two things set the size of a reduction's graph: the number of chunks (each gets its own
-# tasks) and whether the axis you reduce is split (then the partial results must be combined).
-# The 6 chunks of 1000×200×1 hold time whole, so a sum over time needs no combining; a sum over
-# the quantities must bring all 6 chunks together. The 40 chunks split both axes, so both sums
-# combine, and a full ``mean()`` combines whatever the chunks.
+# The number of chunks sets how many tasks a reduction has: each chunk gets its own. The number
+# of graph entries does not show how much combining there is, though: a sum over the quantities
+# of the 6 chunks brings all of them together, yet has fewer entries than their sum over time
+# (its one output chunk needs a single ``sum-aggregate``, fed by a small tree, where the sum over
+# time had six). What the chunk shape decides is whether the axis you reduce is split, and so
+# how many tasks must wait for the results of *several* chunks. ``x.dask`` is the graph; its
+# ``get_all_dependencies()`` gives each entry's inputs, so those tasks can be counted.
 import pandas as pd
+
+
+def graph_size(x):
+    """Entries in x's graph, and how many of them take the results of several others."""
+    inputs = x.dask.get_all_dependencies().values()
+    return {"graph entries": len(inputs), "tasks that combine": sum(len(i) > 1 for i in inputs)}
+
 
 arrays = {"6 chunks 1000×200×1": a6, "40 chunks 50×200×3": a40}
 reductions = {
@@ -96,15 +123,19 @@ reductions = {
     "sum(axis=2), over quantities": lambda a: a.sum(axis=2),
     "mean(), over everything": lambda a: a.mean(),
 }
-task_counts = pd.DataFrame(
-    {
-        label: {name: len(reduce(a).dask) for name, a in arrays.items()}
-        for label, reduce in reductions.items()
-    }
-)
+sizes = {
+    (label, name): graph_size(reduce(a))
+    for label, reduce in reductions.items()
+    for name, a in arrays.items()
+}
+task_counts = pd.DataFrame(sizes).T
 task_counts
 
 # %%
+# The 6 chunks of 1000×200×1 hold time whole, so their sum over time combines nothing; their sum
+# over the quantities must bring all 6 chunks together. The 40 chunks split both axes, so both
+# sums combine, and a full ``mean()`` combines whatever the chunks.
+#
 # Task counts are not the whole story: a chunk should also be big enough that its work
 # outweighs the fixed cost of scheduling a task, and small enough that a few fit in a worker's
 # memory at once. Dask's default, ``chunks="auto"``, aims at the size set in its configuration;
@@ -162,6 +193,8 @@ print("after computing:", picked_values.shape, "the same values as NumPy")
 # ----------
 # - A Dask array is a grid of NumPy arrays (chunks); ``chunks=`` sets their shape, and the repr
 #   shows the array, one chunk and how they tile it.
+# - ``da.from_array`` on a NumPy array copies its chunks into the graph at once: fine for an
+#   array that fits in memory anyway; make big arrays with Dask itself, or read them from files.
 # - Every operation becomes tasks on chunks. A reduction along an axis that many chunks split
 #   is done in two steps, one partial result per chunk and then a tree that combines them;
 #   along an axis each chunk holds whole, the chunks need not meet at all.
@@ -174,8 +207,8 @@ print("after computing:", picked_values.shape, "the same values as NumPy")
 # --------
 # You will often need the mean over the six quantities (``axis=2``) for each time step and
 # sensor. Choose a chunk shape of 50 time steps for which that mean needs no combining at all,
-# draw its graph to check (one independent chain per chunk), and check the result against
-# NumPy.
+# check with ``graph_size`` and a drawing (one independent chain per chunk), and check the
+# result against NumPy.
 #
 # .. dropdown:: Solution
 #
@@ -184,6 +217,6 @@ print("after computing:", picked_values.shape, "the same values as NumPy")
 #       # Keep axis 2 whole in every chunk: 50×200×6, 20 chunks.
 #       a20 = da.from_array(data, chunks=(50, 200, 6))
 #       mean20 = a20.mean(axis=2)
-#       print(a20.npartitions, "chunks,", len(mean20.dask), "tasks")
+#       print(a20.npartitions, "chunks:", graph_size(mean20))
 #       mean20.visualize(rankdir="LR")
 #       np.testing.assert_allclose(mean20.compute(), data.mean(axis=2))
