@@ -46,4 +46,56 @@ def check_blockwise(namespace, files):
     np.testing.assert_allclose(namespace["smoothed5"].compute(), _smooth(np.pad(counts, 2), 2)[2:-2, 2:-2])
 
 
-CHECKS = {"plot_01_blockwise": check_blockwise}
+
+
+
+def check_rechunking(namespace, files):
+    maps, series = namespace["maps"], namespace["series"]
+    assert maps.chunksize == (64, 32, 32) and series.chunksize == (1024, 8, 8)
+    data = maps.compute()
+    assert data.shape == (1024, 32, 32)
+    np.testing.assert_array_equal(series.compute(), data)
+    median_per_cell, p90_per_hour = namespace["median_per_cell"], namespace["p90_per_hour"]
+    np.testing.assert_allclose(median_per_cell(series).compute(), np.median(data, axis=0))
+    np.testing.assert_allclose(median_per_cell(maps.rechunk((1024, 8, 8))).compute(), np.median(data, axis=0))
+    np.testing.assert_allclose(p90_per_hour(maps).compute(), np.percentile(data, 90, axis=(1, 2)))
+    for timings in (namespace["per_cell"], namespace["per_hour"]):
+        assert len(timings.timings) == 2 and all(len(t.seconds) == 3 for t in timings.timings)
+
+    # The exercise: daily means per cell from series, which holds whole days.
+    daily = namespace["daily"]
+    assert daily.shape == (42, 32, 32)
+    np.testing.assert_allclose(daily.compute(), data[: 42 * 24].reshape(42, 24, 32, 32).mean(axis=1), rtol=1e-6)
+
+
+def check_zarr_hdf5(namespace, files):
+    field, expected = namespace["field"], namespace["expected"]
+    assert expected.shape == (1024, 64, 64)
+    np.testing.assert_array_equal(field.compute(), expected)
+    assert namespace["stored"].chunks == field.chunksize == namespace["back"].chunksize
+    assert len(namespace["chunk_files"]) == field.npartitions
+    assert namespace["back"][500].npartitions == 1 and namespace["back"][:, 10, 10].npartitions == 8
+    assert namespace["from_h5"].chunksize == (128, 64, 64)
+
+    # The monthly files, rebuilt the way the lesson wrote them.
+    rng = np.random.default_rng(0)
+    months = [rng.random((days * 24, 32, 32), dtype=np.float32) for days in [31, 28, 31, 30]]
+    assert namespace["year"].shape == (sum(len(m) for m in months), 32, 32)
+    assert namespace["stacked"].shape == (4, 28 * 24, 32, 32)
+    np.testing.assert_allclose(namespace["first_weeks"], [m[: 7 * 24].mean() for m in months], rtol=1e-5)
+
+    # Files closed, folder gone.
+    assert all(not f.id.valid for f in [namespace["h5"], *namespace["month_files"]])
+    assert not namespace["folder"].exists()
+
+    # The exercise: a store chunked for time series, holding the same values.
+    assert namespace["series_back"].chunksize == (1024, 16, 16)
+    assert namespace["one_cell"].npartitions == 1
+    np.testing.assert_array_equal(namespace["series_values"], expected)
+
+
+CHECKS = {
+    "plot_01_blockwise": check_blockwise,
+    "plot_02_rechunking": check_rechunking,
+    "plot_03_zarr_hdf5": check_zarr_hdf5,
+}
