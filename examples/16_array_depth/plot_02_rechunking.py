@@ -59,7 +59,8 @@ def p90_per_hour(x):
 # patch, read from left to right: each old chunk is split, and each new chunk is merged from
 # pieces of all of them.
 toy = da.ones((4, 4, 4), chunks=(1, 4, 4))
-toy.rechunk((4, 2, 2), method="tasks").visualize(rankdir="LR")
+toy_rechunked = toy.rechunk((4, 2, 2), method="tasks")
+toy_rechunked.visualize(rankdir="LR")
 
 # %%
 # With *n* chunks on each side, that is up to *n* × *n* pieces moved, and on a cluster most of
