@@ -94,8 +94,40 @@ def check_zarr_hdf5(namespace, files):
     np.testing.assert_array_equal(namespace["series_values"], expected)
 
 
+def _grid_trips(files):
+    """January to March trips starting inside the lesson's grid, in plain pandas."""
+    columns = ["starttime", "start station latitude", "start station longitude"]
+    trips = pd.concat([pd.read_csv(path, usecols=columns, parse_dates=["starttime"]) for path in files[:3]])
+    inside = trips[columns[1]].between(42.33, 42.40) & trips[columns[2]].between(-71.14, -71.03)
+    return trips.loc[inside, "starttime"]
+
+
+def check_xarray_files(namespace, files):
+    starts = _grid_trips(files)
+    days = pd.date_range("2019-01-01", "2019-03-31", freq="D")
+    ds = namespace["ds"]
+    assert ds["trips"].sizes == {"time": len(days) * 24, "lat": 7, "lon": 10}
+    assert ds["trips"].data.numblocks == (3, 1, 1)  # one chunk per monthly file
+
+    # Mean trips in each hour of the day over the grid: counts per hour over the number of days.
+    per_hour = starts.dt.hour.value_counts().reindex(range(24), fill_value=0) / len(days)
+    np.testing.assert_allclose(namespace["whole_grid"].values, per_hour.values)
+    per_day = starts.dt.normalize().value_counts().reindex(days, fill_value=0)
+    np.testing.assert_array_equal(namespace["per_day"].values, per_day.values)
+    monthly = starts.dt.month.value_counts().sort_index()
+    np.testing.assert_array_equal(namespace["monthly_totals"].values, monthly.values)
+    assert not namespace["folder"].exists()
+
+    # The exercise: Saturdays and Sundays only.
+    weekend = starts[starts.dt.dayofweek >= 5]
+    n_weekend_days = int((days.dayofweek >= 5).sum())
+    want = weekend.dt.hour.value_counts().reindex(range(24), fill_value=0) / n_weekend_days
+    np.testing.assert_allclose(namespace["weekend_cycle"].values, want.values)
+
+
 CHECKS = {
     "plot_01_blockwise": check_blockwise,
     "plot_02_rechunking": check_rechunking,
     "plot_03_zarr_hdf5": check_zarr_hdf5,
+    "plot_04_xarray_files": check_xarray_files,
 }
