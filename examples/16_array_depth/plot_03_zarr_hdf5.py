@@ -1,0 +1,171 @@
+"""
+Arrays on disk: Zarr and HDF5
+=============================
+
+An array that does not fit in memory, or that you want to keep, lives in files. Zarr and HDF5
+both store an array *chunk by chunk*, so Dask can read and write each chunk in its own task.
+This lesson writes a field to a Zarr store and to an HDF5 file, reads both back lazily, and
+joins a folder of monthly HDF5 files into one array with ``da.concatenate`` and ``da.stack``.
+Everything goes into a temporary folder that the lesson removes at the end.
+
+**You will be able to:** write and read Dask arrays with ``to_zarr``/``from_zarr`` and with
+``da.to_hdf5``/``h5py`` plus ``da.from_array``, match Dask's chunks to the chunks on disk, and
+combine many files into one array.
+
+**Estimated time:** 20 minutes.
+"""
+
+# %%
+# A field to store, and a folder for it
+# -------------------------------------
+# 1,024 hours of a 64 × 64 grid of random numbers in 8 chunks of 128 hours (2 MiB each).
+# ``tempfile.TemporaryDirectory()`` makes a fresh folder; ``cleanup()`` at the end of the
+# lesson removes it with everything in it.
+import tempfile
+from pathlib import Path
+
+import dask.array as da
+import numpy as np
+
+scratch = tempfile.TemporaryDirectory()
+folder = Path(scratch.name)
+
+field = da.random.default_rng(7).random((1024, 64, 64), chunks=(128, 64, 64), dtype=np.float32)
+expected = field.compute()
+print(field.npartitions, "chunks of", field.chunksize)
+
+# %%
+# Zarr: one file per chunk
+# ------------------------
+# ``to_zarr`` writes every chunk in its own task, in parallel, to its own file in the store
+# (a folder), and the array's shape, chunks and dtype to a small JSON file. On disk the chunks
+# are those of the Dask array.
+import zarr
+
+field.to_zarr(folder / "field.zarr")
+stored = zarr.open_array(folder / "field.zarr", mode="r")
+chunk_files = sorted(p for p in (folder / "field.zarr").rglob("*") if p.is_file() and p.name != "zarr.json")
+print("on disk:", stored.shape, stored.dtype, "in chunks of", stored.chunks)
+print(len(chunk_files), "chunk files, e.g.", chunk_files[0].relative_to(folder).as_posix())
+
+# %%
+# ``from_zarr`` opens the store lazily: nothing is read until a computation needs it, and
+# then each task reads one chunk file. Dask's chunks are the store's chunks.
+back = da.from_zarr(folder / "field.zarr")
+print("Dask chunks:", back.chunksize, "| equal to what was written:", bool(np.array_equal(back.compute(), expected)))
+
+# %%
+# Chunks on disk are chunks in memory
+# -----------------------------------
+# You may ask for other Dask chunks when reading (``da.from_zarr(path, chunks=...)``); then a
+# task reads every file its chunk overlaps, and reading a file for a small part of it wastes
+# the rest. The access patterns of the last lesson apply on disk, with reading costs added: a
+# map of one hour reads one file here, while one cell's time series reads all eight. A slice
+# keeps one chunk for each stored chunk it cuts, so its number of chunks is the number of
+# files it reads.
+for label, selection in {"one hour's map": back[500], "one cell's series": back[:, 10, 10]}.items():
+    print(f"{label}: {selection.npartitions} of {back.npartitions} chunk files read")
+
+# %%
+# HDF5: one file, chunks inside
+# -----------------------------
+# An HDF5 file holds datasets (arrays) in a tree of groups, each dataset stored in chunks
+# inside the one file. ``da.to_hdf5`` writes a Dask array into a dataset; ``chunks=`` sets the
+# file's chunks (here the same as Dask's). A file open for writing belongs to the one process
+# that opened it, so the chunks are computed and written by threads of this process (the
+# ``with`` block), not by a cluster's worker processes: writing in parallel from many
+# processes is what Zarr is for.
+import dask
+import h5py
+
+with dask.config.set(scheduler="threads"):
+    da.to_hdf5(folder / "field.h5", "/field", field, chunks=(128, 64, 64))
+
+# %%
+# Reading goes through ``h5py``: open the file, take the dataset, and wrap it with
+# ``da.from_array``. Unlike a NumPy array, which ``da.from_array`` slices into the graph at
+# once, an HDF5 dataset is read chunk by chunk only when a computation runs, by whichever
+# worker runs the task (a file opened read-only can be reopened there).
+
+h5 = h5py.File(folder / "field.h5", "r")
+dataset = h5["/field"]
+from_h5 = da.from_array(dataset, chunks=dataset.chunks)
+print("HDF5 chunks:", dataset.chunks, "| Dask chunks:", from_h5.chunksize)
+print("mean of the stored field:", round(float(from_h5.mean().compute()), 4))
+
+# %%
+# Many files, one array
+# ---------------------
+# Data often arrive as one file per month. Here are four months of hourly 32 × 32 maps,
+# written the way an instrument or a model run might write them, with plain ``h5py``: no
+# Dask yet.
+rng = np.random.default_rng(0)
+month_paths = []
+for month, days in enumerate([31, 28, 31, 30], start=1):
+    path = folder / f"2019-{month:02}.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("field", data=rng.random((days * 24, 32, 32), dtype=np.float32), chunks=(24, 32, 32))
+    month_paths.append(path)
+print([p.name for p in month_paths])
+
+# %%
+# Open each file, wrap its dataset, and ``da.concatenate`` them along time: one array of 120
+# days, in which every month's chunks are still read from its own file. Nothing is read yet.
+month_files = [h5py.File(path, "r") for path in month_paths]
+months = [da.from_array(f["field"], chunks=(7 * 24, 32, 32)) for f in month_files]
+year = da.concatenate(months, axis=0)
+print("concatenated:", year.shape, "in", year.npartitions, "chunks")
+
+# %%
+# ``da.stack`` joins arrays of the *same* shape along a new axis. Trimmed to the shortest
+# month (28 days), the four months stack into months × hours × rows × columns, so that the
+# same hour of the month lines up across months: here, the mean of each month's first week.
+same_length = [m[: 28 * 24] for m in months]
+stacked = da.stack(same_length, axis=0)
+print("stacked:", stacked.shape)
+first_weeks = stacked[:, : 7 * 24].mean(axis=(1, 2, 3)).compute()
+print("mean of each month's first week:", [round(float(v), 4) for v in first_weeks])
+
+# %%
+# Closing files and cleaning up
+# -----------------------------
+# Files opened for reading stay open until closed; close them once no computation needs
+# them, then remove the temporary folder.
+for f in [h5, *month_files]:
+    f.close()
+scratch.cleanup()
+print("folder removed:", not folder.exists())
+
+# %%
+# Key points
+# ----------
+# - Zarr and HDF5 store arrays chunk by chunk; Dask reads and writes one chunk per task.
+#   ``to_zarr``/``from_zarr`` keep Dask's chunks on disk and back, one file per chunk.
+# - For HDF5, ``da.to_hdf5(path, "/name", x)`` writes, from one process (threads);
+#   ``h5py.File(path, "r")[name]`` wrapped with ``da.from_array(dataset,
+#   chunks=dataset.chunks)`` reads lazily, also on a cluster.
+# - Match Dask's chunks to the chunks on disk (or multiples of them), and choose the chunks on
+#   disk for the way the data will be read.
+# - ``da.concatenate`` joins arrays along an existing axis (months of different lengths);
+#   ``da.stack`` along a new one (arrays of equal shape).
+# - Write scratch files into a ``tempfile.TemporaryDirectory()``, close HDF5 files when done.
+#
+# Exercise
+# --------
+# Store ``field`` a second time in a Zarr store chunked for time series (all 1,024 hours of a
+# 16 × 16 patch per chunk), in a new temporary folder. How many chunk files does reading one
+# cell's time series touch now? Check that the store holds ``expected``, then remove the folder.
+#
+# .. dropdown:: Solution
+#
+#    .. code-block:: python
+#
+#       series_scratch = tempfile.TemporaryDirectory()
+#       series_path = Path(series_scratch.name) / "series.zarr"
+#       field.rechunk((1024, 16, 16)).to_zarr(series_path)
+#       series_back = da.from_zarr(series_path)
+#       one_cell = series_back[:, 10, 10]
+#       print(series_back.chunksize, "|", one_cell.npartitions, "chunk file read for one cell")
+#       series_values = series_back.compute()
+#       np.testing.assert_array_equal(series_values, expected)
+#       series_scratch.cleanup()
