@@ -1,0 +1,75 @@
+"""Results checks for the lessons in examples/15_dataframe_depth: each answer against plain pandas."""
+
+import numpy as np
+import pandas as pd
+
+
+def _two_months(files, columns=None):
+    return pd.concat([pd.read_csv(path, usecols=columns, parse_dates=["starttime"]) for path in files[:2]],
+                     ignore_index=True)
+
+
+def _names(timings):
+    return [t.name for t in timings.timings]
+
+
+def check_joins(namespace, files):
+    trips = _two_months(files).rename(columns={"start station id": "station id"})
+    stations = namespace["stations"]
+    want = trips[["station id", "start station name"]].drop_duplicates().sort_values("station id")
+    assert stations["station id"].tolist() == want["station id"].tolist()
+    assert stations["name"].tolist() == want["start station name"].tolist()
+
+    with_stations = trips.merge(stations, on="station id")
+    counts = namespace["trips_per_neighbourhood"]
+    want_counts = with_stations["neighbourhood"].value_counts()
+    assert counts.sort_index().tolist() == want_counts.sort_index().tolist()
+
+    trips["hour"] = trips["starttime"].dt.floor("h")
+    want_bikes = trips.merge(namespace["log"], on=["hour", "station id"])["bikes"].mean()
+    for plan, value in namespace["mean_bikes"].items():
+        assert np.isclose(value, want_bikes, rtol=1e-12), plan
+    assert _names(namespace["join_timings"]) == [
+        "broadcast (log in 1 partition)", "hash join (log in 2 partitions)", "aligned on a sorted index"]
+
+    capacity = stations.groupby("neighbourhood")["capacity"].sum()
+    want_per_dock = want_counts / capacity
+    pd.testing.assert_series_equal(namespace["per_dock"].sort_index(), want_per_dock.sort_index(),
+                                   check_names=False, check_dtype=False, check_index_type=False)
+
+
+def check_sorting(namespace, files):
+    trips = pd.read_csv(files[0], usecols=["tripduration", "starttime", "start station id", "usertype"],
+                        parse_dates=["starttime"])
+    by_station = namespace["by_station"]
+    assert by_station.known_divisions
+    assert list(by_station.divisions) == sorted(by_station.divisions)
+    assert len(namespace["one_station"]) == (trips["start station id"] == 63).sum()
+    assert namespace["one_station"].npartitions == 1
+    assert namespace["longest"]["tripduration"].tolist() == trips["tripduration"].nlargest(3).tolist()
+    assert namespace["stored"].known_divisions
+    assert tuple(namespace["stored"].divisions) == tuple(by_station.divisions)
+    assert _names(namespace["sort_timings"]) == ["read", "read, then set_index"]
+    assert _names(namespace["station_timings"]) == ["Parquet, sorted: loc[63]", "CSV files: filter"]
+    one_day = trips["starttime"].dt.strftime("%Y-%m-%d") == "2019-01-15"
+    assert namespace["one_day_trips"] == one_day.sum()
+
+
+def check_shuffles(namespace, files):
+    plans = namespace["plans"]
+    sorts = "shuffles" if namespace["trips"].npartitions > 1 else "no shuffle"  # one partition: sorted in place
+    assert list(plans.values()) == ["no shuffle", "shuffles", "shuffles", "no shuffle", sorts], plans
+    assert _names(namespace["method_timings"]) == ["p2p", "tasks"]
+    assert _names(namespace["count_timings"]) == ["value_counts(split_out=1)", "value_counts()"]
+    january = pd.read_csv(files[0])
+    want = january.groupby(["start station name", "usertype"]).size()
+    got = namespace["pair_counts"]
+    assert got.sort_index().tolist() == want.sort_index().tolist()
+    assert list(got.sort_index().index) == list(want.sort_index().index)
+
+
+CHECKS = {
+    "plot_01_joins": check_joins,
+    "plot_02_sorting_and_divisions": check_sorting,
+    "plot_03_shuffles": check_shuffles,
+}
