@@ -44,4 +44,40 @@ def check_pools_to_dask(namespace, files):
     assert namespace["least_certain"] == stations[widths.index(max(widths))]
 
 
-CHECKS = {"plot_01_pools_to_dask": check_pools_to_dask}
+def check_sklearn_on_cluster(namespace, files):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import GridSearchCV
+
+    trips = pd.read_csv(files[5], parse_dates=["starttime"])
+    sample = trips.sample(frac=0.03, random_state=0)
+    features = namespace["features"]
+    assert features.index.equals(sample.index)
+    assert (features["minutes"] == sample["tripduration"] / 60).all()
+    assert (features["hour"] == sample["starttime"].dt.hour).all()
+    assert (namespace["labels"] == sample["usertype"]).all()
+
+    # scikit-learn's default run, one process, no Dask: the cluster's search must find the same.
+    grid = {"max_depth": [4, 12], "min_samples_leaf": [1, 20]}
+    default = GridSearchCV(RandomForestClassifier(n_estimators=10, random_state=0), grid, cv=3)
+    default.fit(features, sample["usertype"])
+    for name in ("search", "search_on_dask"):
+        got = namespace[name]
+        assert got.best_params_ == default.best_params_, name
+        assert list(got.cv_results_["mean_test_score"]) == list(default.cv_results_["mean_test_score"]), name
+    assert namespace["same"] is True
+    names = [t.name for t in namespace["forests"].timings]
+    assert names == ["one process", "loky, n_jobs=-1", "Dask backend"]
+    assert namespace["fit_ms"] > 0
+
+    # The exercise: 2 × 2 × 2 candidates on 3 folds, plus the refit; the same best as the default.
+    wide_grid = dict(grid, n_estimators=[10, 30])
+    wide = GridSearchCV(RandomForestClassifier(random_state=0), wide_grid, cv=3)
+    wide.fit(features, sample["usertype"])
+    assert namespace["n_fits"] == 25
+    assert namespace["wide"].best_params_ == wide.best_params_
+
+
+CHECKS = {
+    "plot_01_pools_to_dask": check_pools_to_dask,
+    "plot_02_sklearn_on_cluster": check_sklearn_on_cluster,
+}
