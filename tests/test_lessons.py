@@ -2,7 +2,6 @@
 
 import importlib
 import json
-import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +12,14 @@ from nbclient import NotebookClient
 from sphinx_gallery.notebook import jupyter_notebook
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
-from conftest import LESSONS, ROOT, lesson_env, run_lesson_namespace, solutions
+from conftest import LESSONS, lesson_env, run_lesson_namespace, solutions
 from tutorial_helpers import bikes
+from tutorial_helpers.sphinxext.course_package import first_notebook_cell
 
 ids = [lesson.stem for lesson in LESSONS]
-# The notebook as downloaded starts with the check-and-install cell of conf.py.
-FIRST_CELL = runpy.run_path(str(ROOT / "conf.py"))["sphinx_gallery_conf"]["first_notebook_cell"]
+# The notebook as downloaded starts with the check-and-install cell that tutorial_helpers.sphinxext
+# gives sphinx-gallery (here for a build without html_baseurl).
+FIRST_CELL = first_notebook_cell(base_url="")
 
 
 def _results_checks() -> dict:
