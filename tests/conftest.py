@@ -44,6 +44,9 @@ def solutions(lesson: Path) -> list[str]:
 
 _RUNNER = """
 import pickle, runpy, sys
+# As in a learner's Python: the course package's dependencies only, not the docs or test extras.
+for name in ("sphinx", "sphinx_gallery", "mpi4py", "dask_mpi"):
+    sys.modules[name] = None
 lesson, solutions, out = sys.argv[1], sys.argv[2], sys.argv[3]
 namespace = runpy.run_path(lesson, run_name="__main__")
 exec(open(solutions).read(), namespace)
