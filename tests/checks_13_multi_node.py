@@ -12,15 +12,19 @@ def check_scheduler_and_workers(namespace, files):
     quarter = files[:3]
     assert [f.name for f in namespace["files"]] == [f.name for f in quarter]
     clean = pd.concat([clean_trips(path) for path in quarter], ignore_index=True)
-    pd.testing.assert_series_equal(
-        namespace["trips_per_station"].sort_index(),
-        clean["start station name"].value_counts().sort_index(),
-        check_names=False, check_dtype=False, check_index_type=False,
-    )
+    for counts in ("trips_per_station", "tls_counts"):
+        pd.testing.assert_series_equal(
+            namespace[counts].sort_index(),
+            clean["start station name"].value_counts().sort_index(),
+            check_names=False, check_dtype=False, check_index_type=False,
+        )
     # The scheduler and both workers exited, and the log shows both workers joining.
     assert namespace["leftovers"] == []
     assert sum("Register worker" in line for line in namespace["log_lines"]) == 2
     assert not namespace["scheduler_file"].parent.exists()
+    # TLS on this machine: encrypted and on loopback only; a certificate from elsewhere is refused.
+    assert re.fullmatch(r"tls://127\.0\.0\.1:\d+", namespace["tls_address"])
+    assert namespace["stranger"].startswith("refused")
 
     # The exercise: three workers, the mean duration per user type, and nothing left running.
     assert namespace["n_workers_seen"] == 3

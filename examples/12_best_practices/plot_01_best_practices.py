@@ -384,8 +384,9 @@ print("same answer:", slow_route == fast_route)
 # ``dask.diagnostics`` sees only the local schedulers. On a ``dask.distributed`` cluster the same
 # questions are answered by the dashboard's task stream, and by a *performance report*: one HTML
 # file with the task stream, worker profiles and data transfers of everything computed inside a
-# ``with`` block. The :ref:`dask.distributed lessons <dask-distributed>` show one, recorded
-# when this site was built.
+# ``with`` block. It needs a ``Client`` in your Python session, and this page opens none, so the
+# snippet below is shown, not run; the :ref:`dask.distributed lessons <dask-distributed>` start a
+# cluster and record one.
 #
 # .. container:: not-run-here
 #

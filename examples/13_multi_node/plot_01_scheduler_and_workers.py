@@ -10,8 +10,8 @@ the processes, runs the bikes analysis on them unchanged, and stops everything c
 
 **You will be able to:** start a scheduler and workers from the command line with a scheduler
 file, connect to them with ``Client(scheduler_file=...)``, point any script (and this course's
-build) at a running cluster with ``DASK_SCHEDULER_ADDRESS``, and say what changes on real nodes,
-including encrypted (TLS) connections.
+build) at a running cluster with ``DASK_SCHEDULER_ADDRESS``, say what changes on real nodes, and
+encrypt a cluster's connections with TLS.
 
 **Estimated time:** 25 minutes.
 """
@@ -254,7 +254,10 @@ leftovers
 #
 #    export DASK_COURSE_DATA=/shared/project/bluebikes   # the same path on every node
 #    DASK_SCHEDULER_ADDRESS=tcp://node001:8786 make html
-#
+
+# %%
+# Encrypted connections: TLS
+# --------------------------
 # Outside a private network, a scheduler that anyone can reach should require encryption and
 # certificates. Dask speaks **TLS**: give the scheduler and the workers a certificate signed by a
 # certificate authority (CA) you trust, and use ``tls://`` addresses:
@@ -266,7 +269,9 @@ leftovers
 #    dask worker --tls-ca-file ca.pem --tls-cert node.pem --tls-key node.key \
 #        --scheduler-file ~/dask/scheduler.json
 #
-# A client then brings its own certificate in a ``distributed.Security`` object:
+# A client then brings its own certificate in a ``distributed.Security`` object. This code, like
+# the commands above, needs certificate files made for your nodes (by your site's CA, or by you
+# with ``openssl``) and a scheduler at ``node001``; neither exists here, so it is shown, not run:
 #
 # .. container:: not-run-here
 #
@@ -283,8 +288,7 @@ leftovers
 #       client = Client("tls://node001:8786", security=security)
 #
 # A program that only calls ``Client()``, such as the course build, takes the same settings
-# from the environment (they are Dask configuration keys under ``distributed.comm.tls``). A
-# client without a certificate cannot connect.
+# from the environment (they are Dask configuration keys under ``distributed.comm.tls``):
 #
 # .. code-block:: bash
 #
@@ -292,6 +296,31 @@ leftovers
 #    export DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT=client.pem
 #    export DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY=client.key
 #    DASK_SCHEDULER_ADDRESS=tls://node001:8786 make html
+#
+# To try TLS on one machine you need no files: ``Security.temporary()`` makes a throwaway key and
+# a self-signed certificate, in memory only, for the scheduler, the workers and the client (it
+# uses the ``cryptography`` package, which the course installs). A ``LocalCluster`` with
+# ``protocol="tls"`` then encrypts every connection, on the loopback address as before. Its
+# scheduler and workers run in this process (``processes=False``), so no ``if __name__ ==
+# "__main__":`` is needed; ``silence_logs="error"`` keeps their routine log messages out of the
+# output, and the ``with`` block closes it all. A client that brings a certificate the cluster
+# did not issue, here a second temporary one, is turned away.
+from distributed import LocalCluster, Security
+
+security = Security.temporary()
+with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tls",
+                  security=security, host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                  silence_logs="error") as tls_cluster, Client(tls_cluster) as tls_client:
+    tls_address = tls_client.scheduler.address
+    tls_counts = station_counts(files).compute()
+    try:
+        with Client(tls_address, security=Security.temporary(), timeout="10s"):
+            stranger = "connected"
+    except OSError as error:
+        stranger = f"refused ({error})"
+print("scheduler at", tls_address)
+print("same counts as before:", tls_counts.sort_index().equals(trips_per_station.sort_index()))
+print("a client with another certificate:", stranger)
 
 # %%
 # Key points
@@ -304,7 +333,8 @@ leftovers
 #   workers; then wait for the processes.
 # - ``DASK_SCHEDULER_ADDRESS`` makes ``Client()`` connect to a running cluster: any script, and
 #   this course's build, can run on a cluster without changing a line.
-# - Across a network you don't trust, use ``tls://`` with certificates and ``distributed.Security``.
+# - Across a network you don't trust, use ``tls://`` with certificates and ``distributed.Security``;
+#   ``Security.temporary()`` tries it out on one machine.
 #
 # Exercise
 # --------

@@ -92,10 +92,11 @@ layouts.pivot(index="cores", columns="threads per worker", values="workers")
 # On one machine, ``mpirun -n 4 python bikes_mpi.py`` runs it with two workers, on the loopback
 # network. It needs an MPI library (on a cluster, ``module load openmpi``; on Debian or Ubuntu,
 # ``apt-get install openmpi-bin``) and, in your Python environment, ``pip install mpi4py
-# dask-mpi``. The course's tests run exactly that, with four ranks, and check the counts it
-# prints against pandas. On a cluster, the job script asks for the ranks on several nodes and
-# names the network between them. Slurm can also start the ranks itself with ``srun`` in place
-# of ``mpirun``.
+# dask-mpi``. The course installs neither, and the script works only when ``mpirun`` starts it,
+# so this page shows it but does not run it. The course's tests run exactly that, with four
+# ranks, and check the counts it prints against pandas. On a cluster, the job script asks for
+# the ranks on several nodes and names the network between them. Slurm can also start the ranks
+# itself with ``srun`` in place of ``mpirun``.
 #
 # .. tab-set::
 #
@@ -162,7 +163,8 @@ print(slurm_script)
 # There, you would keep the cluster open and ask for jobs. ``scale(jobs=4)`` submits four jobs
 # (32 workers here); ``adapt`` submits and cancels jobs as the work needs them. A ``Client`` on
 # the cluster then runs your code on whatever workers have started. The settings can live in
-# ``~/.config/dask/jobqueue.yaml`` instead of in your code.
+# ``~/.config/dask/jobqueue.yaml`` instead of in your code. This code calls ``sbatch``, which
+# only a Slurm cluster has, so it is shown here, not run:
 #
 # .. container:: not-run-here
 #

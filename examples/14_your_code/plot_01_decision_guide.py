@@ -273,6 +273,10 @@ long_rides(files[0])
 #          total = dask.delayed(sum)(per_month)
 #          per_month, total = dask.compute(per_month, total)
 #
+# The joblib tab is shown, not run: after the call, joblib keeps its worker processes waiting for
+# more work for five minutes, and this page leaves nothing running behind it. Pasted into your
+# own Python, it runs as it is.
+#
 # The call looks like joblib's, and the work runs on any Dask scheduler, including a cluster of
 # many machines. Unlike a pool, the results can feed further delayed calls (the ``sum`` here),
 # so a whole pipeline becomes one graph. Keeping joblib code as it is also works: with a
