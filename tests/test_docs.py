@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PIP_SECTION, ROOT, SETUP_PAGE, _watch_listeners, setup_commands
+from conftest import PIP_SECTION, ROOT, SETUP_PAGE, _watch_listeners, setup_commands, shell_commands
 
 PAGES = sorted((ROOT / "docs").glob("*.md"))
 README = ROOT / "README.md"
@@ -143,9 +143,7 @@ def python_code(page: Path) -> str:
 # -- which shell block runs where ----------------------------------------------------------------------
 
 def commands(block: Block) -> list[str]:
-    joined = block.code.replace("\\\n", " ")
-    lines = [re.sub(r"\s+#\s.*$", "", line).strip() for line in joined.splitlines()]
-    return [line for line in lines if line and not line.startswith("#")]
+    return shell_commands(block.code)
 
 
 def pip_route() -> list[list[str]]:
