@@ -32,7 +32,8 @@ help:
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(None if sys.version_info >= (3, 11) else "The course needs Python 3.11 or newer, and $(PYTHON) is Python " + sys.version.split()[0] + ": name a newer one, e.g. make html PYTHON=python3.12")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Could not make $(VENV) with $(PYTHON) -m venv (Debian/Ubuntu: sudo apt-get install python3-venv), then run make again." >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .

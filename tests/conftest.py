@@ -145,17 +145,18 @@ NotebookClient(notebook, timeout=900, kernel_name="python3",
                resources={"metadata": {"path": sys.argv[2]}}).execute()
 """
 
+def shell_commands(block: str) -> list[str]:
+    """The commands of a shell block: continued lines joined, comments and blank lines left out."""
+    joined = block.replace("\\\n", " ")
+    lines = [re.sub(r"\s+#\s.*$", "", line).strip() for line in joined.splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def setup_commands(section: str) -> list[list[str]]:
     """The shell commands of each ``bash`` block in one section of the Setting up page."""
     text = SETUP_PAGE.read_text()
     body = text.split(section + "\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```bash\n(.*?)```", body, flags=re.S)
-    commands = []
-    for block in blocks:
-        joined = block.replace("\\\n", " ")
-        lines = [re.sub(r"\s+#\s.*$", "", line).strip() for line in joined.splitlines()]
-        commands.append([line for line in lines if line and not line.startswith("#")])
-    return commands
+    return [shell_commands(block) for block in re.findall(r"```bash\n(.*?)```", body, flags=re.S)]
 
 
 def page_links(url: str) -> dict[str, str]:

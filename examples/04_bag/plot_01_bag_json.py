@@ -205,7 +205,7 @@ if __name__ == "__main__":
 # -------------------------------------------------
 # A bag can group too. Say we want the total riding time of each user type. ``groupby``
 # collects, for each key, the list of all its records, which means moving every record to the
-# partition that owns its key (a *shuffle*) and then summing each list. ``foldby`` folds each
+# partition that owns its key (a :term:`shuffle`) and then summing each list. ``foldby`` folds each
 # partition into one running total per key (``binop``), and then combines those small totals
 # (``combine``): a reduction, like ``sum`` on an array.
 import operator

@@ -44,7 +44,7 @@ print(f"a Dask {type(per_station).__name__} of {per_station.dtype} sums in "
 #
 # Calls that run the plan
 # -----------------------
-# ``compute()`` runs the whole graph and returns an ordinary result: a pandas object, a NumPy
+# ``compute()`` runs the whole graph (:term:`compute`) and returns an ordinary result: a pandas object, a NumPy
 # array, a Python number. ``head()`` runs straight away too, but only on the first partition: a
 # cheap look at a few rows, here from January alone.
 median_seconds = median.compute()
@@ -168,7 +168,7 @@ print(
 rides.optimize(fuse=False).visualize(tasks=True)
 
 # %%
-# ``persist()`` hands that graph to the cluster and returns at once with a collection of the same
+# ``persist()`` hands that graph to the cluster and returns at once with a :term:`collection` of the same
 # kind whose graph is one layer deep: one task per partition, each standing for a partition that
 # is being, or has been, computed on a worker. Every later question starts from these instead of
 # from the files. (Without a cluster, ``persist()`` computes in your session first, and the graph

@@ -48,7 +48,7 @@ partition_counts
 #
 # Divisions: what Dask knows about each partition
 # -----------------------------------------------
-# Each partition holds a range of the index, and a DataFrame's ``divisions`` are the boundaries
+# Each partition holds a range of the index, and a DataFrame's :term:`divisions` are the boundaries
 # of these ranges, when Dask knows them. After ``read_csv`` it does not: the index is just a row
 # number that restarts in every partition, so ``divisions`` holds only ``None``.
 trips = dd.read_csv(files, dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])

@@ -35,7 +35,7 @@ print("scheduler set in dask.config:", dask.config.get("scheduler", None))
 # -----------------
 # The threads and processes schedulers start one worker per core by default. Dask counts the
 # machine's cores, minus what CPU affinity and a container's CPU quota take away, but it does not
-# know about batch jobs: a job granted four slots of a 28-core node would start 28 workers,
+# know about batch jobs: a job granted four :term:`slots <slot>` of a 28-core node would start 28 workers,
 # slowing down itself and its neighbours. The batch system states the grant in an environment
 # variable. Here is what this machine says:
 import os

@@ -19,7 +19,7 @@ record a computation with ``performance_report``.
 # --------------------------
 # A ``dask.distributed`` cluster has three parts. The *scheduler* holds the task graph and
 # decides which task runs where. *Workers* run the tasks: each is a separate Python process
-# with a few threads and a memory limit. The *client* lives in your Python session: it sends
+# with a few threads and a :term:`memory limit`. The *client* lives in your Python session: it sends
 # graphs to the scheduler and brings results back. ``LocalCluster`` starts a scheduler and
 # workers on this machine; on a compute cluster, other tools start them across nodes and you
 # connect the same ``Client`` to them.
@@ -92,7 +92,7 @@ if __name__ == "__main__":
 # %%
 # The dashboard
 # -------------
-# While a cluster runs, the scheduler serves a live dashboard in the browser, at
+# While a cluster runs, the scheduler serves a live :term:`dashboard` in the browser, at
 # ``client.dashboard_link``. This cluster's dashboard listens on this machine's loopback
 # interface only, on the free port it was given:
 from urllib.parse import urlsplit

@@ -76,7 +76,7 @@ serial_counts
 # The same calls, delayed
 # -----------------------
 # ``dask.delayed(count_inside)`` wraps the function: calling the wrapper does not run it but
-# returns a ``Delayed`` object, a promise of the result. Operations on ``Delayed`` objects,
+# returns a :term:`Delayed <delayed>` object, a promise of the result. Operations on ``Delayed`` objects,
 # here a ``sum`` and some arithmetic, are recorded too. Nothing has been computed yet: building
 # this takes microseconds.
 import dask

@@ -40,7 +40,7 @@ def count_inside(n_points, seed):
 # %%
 # Pitfall 1: tasks too small
 # --------------------------
-# Every task costs the scheduler bookkeeping, and on a cluster a trip to a worker and back: a
+# Every :term:`task` costs the scheduler bookkeeping, and on a cluster a trip to a worker and back: a
 # fixed cost, whatever the task does. Split the same 400,000 points into 2, 10, 50 and 250
 # tasks: the work is the same, only the number of tasks changes. (Three runs each, without the
 # usual warm-up run: the slowest case takes a while, and more tasks would take longer still.)

@@ -74,7 +74,7 @@ count_inside(chunk, seed=0)
 # ``submit``: one call, started now
 # ---------------------------------
 # ``client.submit(function, *args)`` sends the call to the scheduler and returns at once with a
-# ``Future``. A worker starts on it straight away; there is no ``compute()`` step. The future's
+# :term:`Future <future>`. A worker starts on it straight away; there is no ``compute()`` step. The future's
 # status is most likely still ``pending`` when it is shown here.
 future = client.submit(count_inside, chunk, 0)
 future

@@ -234,7 +234,7 @@ leftovers
 # -------------
 # The same three steps, spread over machines:
 #
-# - **Scheduler** on one node (a login node is often not allowed: use the first node of your
+# - **Scheduler** on one node (a :term:`login node` is often not allowed: use the first node of your
 #   job). Default ports are 8786 for the scheduler and 8787 for its dashboard.
 # - **Workers** on the other nodes, as many ``dask worker`` processes per node as suits the
 #   work (see :ref:`dask-distributed`). ``--nthreads`` and ``--memory-limit`` should add up

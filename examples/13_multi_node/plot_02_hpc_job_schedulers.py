@@ -42,7 +42,7 @@ would submit.
 # The script ``bikes_batch.py`` of :ref:`dask-distributed` takes the cluster's shape on its
 # command line, ``python bikes_batch.py --workers N --threads M``, and starts a ``LocalCluster``
 # of N worker processes with M threads each inside ``if __name__ == "__main__":``. A job script
-# asks the batch system for cores and then uses exactly those: workers × threads = cores
+# asks the :term:`batch system <job scheduler>` for cores and then uses exactly those: workers × threads = cores
 # granted. Both batch systems put the number of cores in an environment variable (``NSLOTS`` on
 # SGE, ``SLURM_CPUS_PER_TASK`` on Slurm), so the script computes the number of workers from it
 # and stays right when you change the request. ``-pe omp 16`` is a *parallel environment*; its
@@ -142,7 +142,7 @@ print(sge_script)
 # ``--nthreads 2`` with a share of the job's memory each (``processes`` and ``cores`` decide the
 # split); ``dummy-name`` becomes each job's own name when it is submitted. The address it
 # connects to is the scheduler's: ``127.0.0.1`` works only because nothing here leaves this
-# machine. On a cluster, let the scheduler listen where the compute nodes can reach it, e.g.
+# machine. On a cluster, let the scheduler listen where the :term:`compute nodes <compute node>` can reach it, e.g.
 # ``scheduler_options={"interface": "ib0"}``.
 #
 # The same for Slurm, with the partition (``queue``) and the account to charge:
