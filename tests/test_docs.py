@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import threading
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,7 +233,6 @@ def test_every_glossary_term_is_linked_from_a_lesson():
 # -- run in the learner's environment --------------------------------------------------------------------
 
 RUN_SESSION = """
-import sys
 path, name = sys.argv[1:]
 exec(compile(open(path).read(), name, "exec"), {"__name__": "__main__"})
 """
