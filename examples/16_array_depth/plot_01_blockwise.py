@@ -117,7 +117,7 @@ print("cells that differ from NumPy's answer:", int((~np.isclose(seams, expected
 # %%
 # ``map_overlap``: chunks with a halo
 # -----------------------------------
-# ``map_overlap`` first gives every chunk a *halo*: ``depth`` cells copied from each neighbour
+# ``map_overlap`` first gives every chunk a :term:`halo`: ``depth`` cells copied from each neighbour
 # (corners included), calls the function on the bigger block, then trims the halo off again.
 # A 3 × 3 stencil reaches 1 cell away, so ``depth=1``. ``boundary`` says what the halo holds
 # at the edges of the whole array: ``"none"`` adds nothing there, as NumPy's version does;

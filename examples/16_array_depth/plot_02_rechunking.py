@@ -21,7 +21,7 @@ inside every computation.
 # 1,024 hours of a 32 × 32 grid, random numbers standing in for a measured field (the last
 # lesson of this topic builds one from the trips). ``maps`` holds 64 whole maps per chunk;
 # ``series`` holds all 1,024 hours of an 8 × 8 patch of cells per chunk. Both have 16 chunks
-# of the same size; ``persist()`` keeps both on the workers, so the timings below measure the
+# of the same size (``series`` is a :term:`rechunk` of the field); ``persist()`` keeps both on the workers, so the timings below measure the
 # computations, not the making of the data.
 import dask.array as da
 import numpy as np

@@ -37,7 +37,7 @@ print(field.npartitions, "chunks of", field.chunksize)
 # %%
 # Zarr: one file per chunk
 # ------------------------
-# ``to_zarr`` writes every chunk in its own task, in parallel, to its own file in the store
+# ``to_zarr`` writes every chunk in its own task, in parallel, to its own file in the :term:`Zarr` store
 # (a folder), and the array's shape, chunks and dtype to a small JSON file. On disk the chunks
 # are those of the Dask array.
 import zarr

@@ -225,7 +225,7 @@ if __name__ == "__main__":
 # On a cluster of many machines, each call's arguments travel over the network to a worker and
 # its result travels back. Here that is 16 short lists of numbers; it becomes the cost when
 # every call needs the same large object. Send such an object once per worker with
-# ``client.scatter`` and pass the future it returns: each task then finds it where it runs.
+# ``client.scatter`` (:term:`scatter`) and pass the future it returns: each task then finds it where it runs.
 # (joblib's Dask backend does the same for large arguments, or for the ones you name with
 # ``parallel_config(backend="dask", scatter=[...])``.) Here every call gets the whole January
 # table, scattered once, and picks its station itself:
