@@ -8,7 +8,7 @@ Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which
 - ``graphs`` and ``reports``: sphinx-gallery scrapers for task graphs and Dask performance reports;
 - ``staleness``: re-run lessons when helpers, data, libraries or the cluster change;
 - ``memory``: each lesson's peak memory, for sphinx-gallery's ``show_memory``;
-- ``course_package``: the course's wheel in the site and the notebooks' first cell that installs it;
+- ``course_package``: the course's wheel and notebooks' zip in the site, and the notebooks' first cell;
 - ``notebooks``: the notebooks' Markdown made from the lessons' reST (solutions collapsed, links);
 - ``gallery``: what these share about the gallery.
 
@@ -34,4 +34,5 @@ def setup(app):
     # build-finished: close the cluster before sphinx-gallery's own handler raises on failed lessons.
     app.connect("build-finished", cluster.close_build_cluster, priority=100)
     app.connect("build-finished", reports.copy_reports)
+    app.connect("build-finished", course_package.put_notebooks_in_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
