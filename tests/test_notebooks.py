@@ -447,3 +447,14 @@ def test_a_block_of_only_instructor_notes_leaves_no_empty_cell(tmp_path):
     assert not any("Instructor" in cell for cell in cells)
     assert not notebooks.convert_notebook(path, markdown)  # converting again changes nothing
     assert path.read_bytes() == converted
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.stem for lesson in LESSONS])
+def test_every_lesson_has_instructor_notes_that_its_notebook_leaves_out(lesson, tmp_path):
+    assert re.search(r"^# \.\. dropdown:: Instructor notes\n#    :class-container: instructor-notes$",
+                     lesson.read_text(), re.M), "no instructor notes near the top of the lesson"
+    path = raw_notebook(lesson, tmp_path)
+    notebooks.convert_notebook(path, notebooks.notebook_markdown(lesson, SITE, docname(lesson), GALLERY_CONF))
+    cells = markdown_cells(json.loads(path.read_text()))
+    assert all(cell.strip() for cell in cells)
+    assert not any("Instructor notes" in cell or "Ask the room" in cell for cell in cells)
