@@ -106,3 +106,19 @@ def test_the_build_environment_is_the_locked_one():
     pins = locked_versions()
     for name in ("dask", "distributed", "pandas", "numpy", "pyarrow", "sphinx", "sphinx-gallery"):
         assert version(name) in pins[name], f"{name} {version(name)} is installed, the lock has {pins[name]}"
+
+
+def test_the_notebooks_zip_is_copied_to_the_site_root(tmp_path):
+    """``workshop prepare`` downloads it from ``<html_baseurl>/lessons_jupyter.zip``."""
+    from types import SimpleNamespace
+
+    (tmp_path / "src" / "lessons").mkdir(parents=True)
+    (tmp_path / "src" / "lessons" / "lessons_jupyter.zip").write_bytes(b"zip")
+    app = SimpleNamespace(builder=SimpleNamespace(format="html"), srcdir=str(tmp_path / "src"),
+                          outdir=str(tmp_path / "html"),
+                          config=SimpleNamespace(sphinx_gallery_conf={"gallery_dirs": "lessons"}))
+    (tmp_path / "html").mkdir()
+
+    course_package.put_notebooks_in_site(app, None)
+
+    assert (tmp_path / "html" / "lessons_jupyter.zip").read_bytes() == b"zip"

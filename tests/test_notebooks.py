@@ -350,6 +350,7 @@ def check_built_notebooks(html: Path) -> dict[str, dict]:
         assert leftover_rst(text) == [], name
         assert not open_solutions(text), name
         assert text.count("<summary>Solution</summary>") >= 1, name
+        assert "Instructor notes" not in text, name
     return found
 
 
@@ -413,3 +414,47 @@ def test_built_site_notebooks_have_no_rst_left(built_site):
     if built_site.get("url"):  # built for publication at that address: the links lead into the site
         downloaded = [notebook for name, notebook in found.items() if "/_downloads/" in name]
         check_links(built_site["html"], built_site["url"], [cell for nb in downloaded for cell in markdown_cells(nb)])
+
+
+# -- Instructor notes --------------------------------------------------------------------------
+
+NOTES = """\
+.. dropdown:: Instructor notes
+   :class-container: instructor-notes
+   :icon: mortar-board
+
+   - What usually goes wrong: the kernel.
+"""
+
+
+def test_instructor_notes_stay_out_of_the_notebook():
+    assert to_markdown(f"Before.\n\n{NOTES}\nAfter.\n") == "Before.\n\nAfter.\n"
+    assert to_markdown(NOTES).strip() == ""
+    assert "Solution" in to_markdown(SOLUTION)  # other dropdowns stay
+
+
+def test_a_block_of_only_instructor_notes_leaves_no_empty_cell(tmp_path):
+    lesson = tmp_path / "plot_01_notes.py"
+    lesson.write_text(f'"""\nTitle\n=====\n\nWhat you will do.\n"""\n\n# %%\n# {NOTES.replace(chr(10), chr(10) + "# ")}\n'
+                      "x = 1\n\n# %%\n# Key points\n# ----------\n# One.\n\nx\n")
+    path = raw_notebook(lesson, tmp_path)
+    markdown = notebooks.notebook_markdown(lesson, SITE, "lessons/x/plot_01_notes", GALLERY_CONF)
+    assert len(markdown_cells(json.loads(path.read_text()))) == len(markdown) == 3
+    assert notebooks.convert_notebook(path, markdown)
+    converted = path.read_bytes()
+    cells = markdown_cells(json.loads(converted))
+    assert len(cells) == 2 and all(cell.strip() for cell in cells)
+    assert not any("Instructor" in cell for cell in cells)
+    assert not notebooks.convert_notebook(path, markdown)  # converting again changes nothing
+    assert path.read_bytes() == converted
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.stem for lesson in LESSONS])
+def test_every_lesson_has_instructor_notes_that_its_notebook_leaves_out(lesson, tmp_path):
+    assert re.search(r"^# \.\. dropdown:: Instructor notes\n#    :class-container: instructor-notes$",
+                     lesson.read_text(), re.M), "no instructor notes near the top of the lesson"
+    path = raw_notebook(lesson, tmp_path)
+    notebooks.convert_notebook(path, notebooks.notebook_markdown(lesson, SITE, docname(lesson), GALLERY_CONF))
+    cells = markdown_cells(json.loads(path.read_text()))
+    assert all(cell.strip() for cell in cells)
+    assert not any("Instructor notes" in cell or "Ask the room" in cell for cell in cells)

@@ -14,6 +14,19 @@ and answer questions with ``value_counts`` and ``groupby``.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners whose notebook cannot find the data (``DataError``) or
+#      who wait while the first call writes 265 MB into their home: check ``DASK_COURSE_DATA`` (the
+#      *Dask course* kernel sets it).
+#    - **Do not skip:** The cleaning step: every later lesson repeats it, and Dask's answers are
+#      checked against these.
+#    - **Ask the room:** Which of these lines would you expect to be slow on a year of files, and
+#      why?
+
+# %%
 # Find the data
 # -------------
 # The course generates Bluebikes-style trip files on your machine, one CSV per month, with the

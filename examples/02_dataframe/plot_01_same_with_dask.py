@@ -15,6 +15,17 @@ computed one, read a small task graph, and decide between computing twice and pe
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners print a Dask result and see a lazy object instead of
+#      numbers; or call ``compute()`` on every line out of habit.
+#    - **Do not skip:** Nothing runs until ``compute()``: the code is the same as pandas, the
+#      timing is not.
+#    - **Ask the room:** Before ``compute()``: how many tasks do you expect, and why that many?
+
+# %%
 # Read every month, lazily
 # ------------------------
 # ``dask.dataframe.read_csv`` takes a list of files (or a glob pattern) and returns at once:

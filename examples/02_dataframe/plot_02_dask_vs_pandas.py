@@ -14,6 +14,17 @@ single small file, and tell when threads or worker processes suit pandas work.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** A slower Dask on one file reads as a failure: say before the
+#      table that overhead is expected there.
+#    - **Do not skip:** Dask pays a fixed cost per task; it pays back only when there is enough
+#      work to share.
+#    - **Ask the room:** On your own data, how big would a file have to be for Dask to be worth it?
+
+# %%
 # The same count, two ways
 # ------------------------
 # The honest rival of Dask is not one giant ``pd.read_csv`` (it would not fit in memory for

@@ -15,6 +15,18 @@ operations on Dask arrays.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners mix up the chunk shape (``chunks=``) with the number
+#      of chunks; the chunk diagram settles it.
+#    - **Do not skip:** The same array cut two ways gives different graphs for the same reduction:
+#      chunking is a choice about the questions you will ask.
+#    - **Ask the room:** Which chunking would you pick to sum along the first axis, and which for
+#      the last?
+
+# %%
 # A NumPy array to split
 # ----------------------
 # Think of the array as 1000 time steps × 200 sensors × 6 measured quantities. It is small, so

@@ -15,6 +15,17 @@ multiprocessing schedulers for array work.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners think the array must fit in memory to be reduced; or
+#      read the measured table as the same on every machine.
+#    - **Do not skip:** Chunks are created, reduced and freed one after another: memory follows
+#      threads × chunk size, not the array's size.
+#    - **Ask the room:** If you double the chunk size, what happens to the memory the workers hold?
+
+# %%
 # How much memory does a worker have?
 # -----------------------------------
 # On a ``dask.distributed`` cluster each worker has a memory limit. When a client is connected,

@@ -17,6 +17,17 @@ and ``filter``, turn a bag into a Dask DataFrame, aggregate with ``foldby`` rath
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners try ``bag[0]`` or a ``for`` loop over a bag; both
+#      fail, as the lesson shows.
+#    - **Do not skip:** Parse safely and filter bad records before ``to_dataframe``: real feeds
+#      have broken lines.
+#    - **Ask the room:** Which of your own data sets would start as a bag rather than a DataFrame?
+
+# %%
 # The JSON-lines files
 # --------------------
 # ``bikes.json_files()`` lists the feed: one file per month, one JSON record per line, for one

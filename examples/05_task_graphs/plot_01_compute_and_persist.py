@@ -16,6 +16,17 @@ time and memory when persisting pays and when it hurts.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** On a cluster, ``persist()`` returns at once while the work
+#      continues: a timing that stops there measures nothing.
+#    - **Do not skip:** Two questions from the same data: one ``dask.compute`` call, or
+#      ``persist()`` when many follow; persisting costs memory on the workers.
+#    - **Ask the room:** When would you not persist, even though you reuse the data?
+
+# %%
 # A plan, not a result
 # --------------------
 # The workshop's example reads some files, drops incomplete rows, keeps the interesting ones and

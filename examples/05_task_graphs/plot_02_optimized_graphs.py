@@ -15,6 +15,17 @@ know when to pass ``usecols=`` yourself.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners expect the graph they drew to be the one that runs;
+#      for CSV they expect column selection to skip reading.
+#    - **Do not skip:** The optimiser rewrites the plan (column projection, fusion); for CSV files,
+#      pass ``usecols=`` yourself.
+#    - **Ask the room:** Why can Parquet skip columns that a CSV reader cannot?
+
+# %%
 # A query as written
 # ------------------
 # Long rides from three months, and two of their fifteen columns. ``visualize()`` draws the

@@ -17,6 +17,18 @@ change an array's ``chunks``.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners confuse ``npartitions`` with the number of files, or
+#      forget to repartition after a filter leaves many tiny partitions.
+#    - **Do not skip:** Divisions: when Dask knows them, ``loc`` and joins on the index touch only
+#      the partitions they need.
+#    - **Ask the room:** After a filter that keeps 1% of the rows, what happens to the number of
+#      partitions, and what would you do?
+
+# %%
 # How ``read_csv`` cuts files
 # ---------------------------
 # ``read_csv`` never puts two files in one partition, and cuts each file into byte ranges of

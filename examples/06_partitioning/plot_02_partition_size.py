@@ -16,6 +16,17 @@ workload, and read where the sweet spot lies on your machine.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners take the plot's sweet spot as a universal number; it
+#      is this machine's.
+#    - **Do not skip:** Too few pieces leave cores idle, too many drown the work in per-task
+#      overhead: measure for your own workload.
+#    - **Ask the room:** How would the curve change on a machine with many more cores?
+
+# %%
 # One workload, cut in different ways
 # -----------------------------------
 # A Monte-Carlo estimate of π: draw points uniformly in the unit square and count the share

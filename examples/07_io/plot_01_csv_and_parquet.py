@@ -16,6 +16,18 @@ rows it needs, measured against the same question asked of the CSV files.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners expect ``to_csv`` to write one file; it writes one per
+#      partition, and ``compute().to_csv()`` pulls everything into one process first.
+#    - **Do not skip:** Parquet keeps the types and lets Dask read only the columns and row groups
+#      a question needs.
+#    - **Ask the room:** Which of the three ways to write CSV would you use for a file a colleague
+#      opens in Excel?
+
+# %%
 # A folder for the output
 # -----------------------
 # Everything this lesson writes goes into a temporary folder, deleted when ``workdir`` is

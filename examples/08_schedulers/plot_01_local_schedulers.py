@@ -16,6 +16,19 @@ has.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** In a script, the ``processes`` scheduler needs the ``if
+#      __name__ == "__main__":`` guard; learners hit it when they copy the code out of the
+#      notebook.
+#    - **Do not skip:** The synchronous scheduler is for debugging: a failing task stops in your
+#      own thread, where a debugger can reach it.
+#    - **Ask the room:** Your function spends its time in pure Python loops: threads or processes,
+#      and why?
+
+# %%
 # Which scheduler runs now?
 # -------------------------
 # When this page was built, the course's ``dask.distributed`` cluster was the default scheduler

@@ -15,6 +15,18 @@ record a computation with ``performance_report``.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** The dashboard link does not open on a portal session: use the
+#      portal's proxy or an SSH tunnel (find out which before class); scripts need the ``__main__``
+#      guard.
+#    - **Do not skip:** Show the dashboard live during a computation: task stream, progress and
+#      worker memory.
+#    - **Ask the room:** In the task stream, what do the gaps between tasks tell you?
+
+# %%
 # Scheduler, workers, client
 # --------------------------
 # A ``dask.distributed`` cluster has three parts. The *scheduler* holds the task graph and

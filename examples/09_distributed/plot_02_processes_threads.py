@@ -15,6 +15,17 @@ analysis as a batch job with ``python script.py --workers N --threads M``.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners read the best shape on this machine as the best shape
+#      everywhere; the table is a measurement, not a rule.
+#    - **Do not skip:** Threads share memory but take turns on Python code (the GIL); processes run
+#      Python in parallel but pay to move data. Measure the shapes for your workload.
+#    - **Ask the room:** Your job asks for 16 cores: which shapes would you measure first?
+
+# %%
 # Threads or processes: what each costs
 # -------------------------------------
 # Threads of one worker share its memory: a task's result is available to the next task at no

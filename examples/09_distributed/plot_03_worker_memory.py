@@ -15,6 +15,18 @@ memory and on disk, and tell managed from unmanaged memory.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners expect a worker that runs out of memory to raise
+#      ``MemoryError``; it spills, pauses, and is restarted by its nanny instead.
+#    - **Do not skip:** ``KilledWorker`` comes after a task has killed ``allowed-failures`` + 1
+#      workers (4 by default): read it as a memory problem first.
+#    - **Ask the room:** A worker keeps pausing: fewer threads per worker, more memory per worker,
+#      or smaller partitions?
+
+# %%
 # Four thresholds
 # ---------------
 # A worker watches two numbers: the size of the data Dask manages for it (task results it

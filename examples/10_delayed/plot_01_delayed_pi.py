@@ -15,6 +15,17 @@ per chunk.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners call ``compute()`` on each delayed call in a loop,
+#      which runs them one by one.
+#    - **Do not skip:** Build the whole plan first, then compute once; seeds make every run give
+#      the same answer.
+#    - **Ask the room:** What would change if every chunk used the same seed?
+
+# %%
 # The method
 # ----------
 # Pick *N* points at random in the unit square. The quarter circle of radius 1 covers π/4 of

@@ -14,6 +14,17 @@ measured and the ideal speed-up.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners expect N workers to be N times faster; the measured
+#      speed-up is lower, and the lesson says why.
+#    - **Do not skip:** Speed-up depends on work per task against overhead per task, and on how the
+#      work divides.
+#    - **Ask the room:** Where does the missing speed-up go?
+
+# %%
 # Processes, not threads, for pure Python
 # ---------------------------------------
 # ``count_inside`` is a Python loop. Python runs one thread's bytecode at a time per process

@@ -14,6 +14,17 @@ call, hand big data to Dask once, and write task functions that leave their inpu
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** A big object passed into every delayed call travels with each
+#      task; wrap it once with ``dask.delayed(big)``, or create it inside a task.
+#    - **Do not skip:** Functions that change their inputs break Dask's assumption that tasks are
+#      pure.
+#    - **Ask the room:** Which of the four pitfalls is in your own code today?
+
+# %%
 # The work
 # --------
 # The same pure-Python counting as in the previous lessons. This lesson starts no cluster of

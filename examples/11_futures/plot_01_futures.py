@@ -17,6 +17,17 @@ further work, cancel futures, and inspect the exception and traceback of a faile
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Futures start work at once: learners who submit in a loop and
+#      then change their mind need ``cancel``.
+#    - **Do not skip:** Futures suit work that reacts to results as they arrive; delayed suits a
+#      plan known in advance.
+#    - **Ask the room:** When would you stop waiting for the remaining futures?
+
+# %%
 # A cluster of our own
 # --------------------
 # Futures belong to ``dask.distributed``: they need a ``Client`` connected to a scheduler. This

@@ -18,6 +18,17 @@ can be before overhead dominates.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners load data with pandas first and hand it to Dask, which
+#      puts all of it in the graph.
+#    - **Do not skip:** Measure before optimising: the progress bar, the profiler and the
+#      performance report show where the time goes.
+#    - **Ask the room:** Which practice would have helped most in the last analysis you ran?
+
+# %%
 # The data, and a way to measure
 # ------------------------------
 # Most comparisons below use the first two months of trips: enough to show each effect, and

@@ -17,6 +17,17 @@ encrypt a cluster's connections with TLS.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Scheduler and worker processes started by hand outlive a cell
+#      that fails: stop what you started, in ``finally`` (``client.shutdown()``).
+#    - **Do not skip:** The same code runs on a local cluster or on one made of separate processes:
+#      only the address changes.
+#    - **Ask the room:** On your HPC centre, where would the scheduler run, and where the workers?
+
+# %%
 # Three kinds of process
 # ----------------------
 # A Dask :term:`cluster` is one :term:`scheduler`, which holds the task graph and decides where

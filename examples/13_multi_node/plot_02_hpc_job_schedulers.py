@@ -18,6 +18,17 @@ would submit.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners run the batch script on a login node, or ask the job
+#      scheduler for more cores than Dask is told to use.
+#    - **Do not skip:** Size Dask to what the job was granted, not to the node: one node with a
+#      batch script first, dask-mpi or dask-jobqueue when that is not enough.
+#    - **Ask the room:** Which of the three ways fits the jobs you run now?
+
+# %%
 # Which of the three?
 # -------------------
 # .. list-table::

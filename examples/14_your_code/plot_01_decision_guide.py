@@ -18,6 +18,17 @@ Xarray dataset.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners look for one right answer; the guide starts from what
+#      the code does now.
+#    - **Do not skip:** pandas → DataFrame, NumPy → Array, other Python objects → Bag, your own
+#      functions → delayed; they mix.
+#    - **Ask the room:** Which part of your own code would you move to Dask first?
+
+# %%
 # Start from what your code does
 # ------------------------------
 # .. list-table::

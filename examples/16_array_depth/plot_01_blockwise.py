@@ -17,6 +17,17 @@ the result's ``dtype``, ``chunks`` or dropped axes; line up chunks of several ar
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** ``map_blocks`` with a function that changes the chunk shape,
+#      without ``chunks=`` or ``drop_axis=``, gives wrong shapes downstream.
+#    - **Do not skip:** A stencil needs its neighbours: ``map_overlap`` adds a halo, and the halo
+#      costs extra data per chunk.
+#    - **Ask the room:** How wide a halo does a 3×3 smoothing need?
+
+# %%
 # A map of where trips start
 # --------------------------
 # Count January's trips in a grid of 64 × 80 cells over the stations' latitudes and

@@ -16,6 +16,17 @@ inside every computation.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners rechunk before every question; rechunking moves data
+#      between every chunk and is worth doing once.
+#    - **Do not skip:** Chunks should follow the questions: series along time, or maps at one time.
+#    - **Ask the room:** You will ask many per-cell questions over time: how would you chunk the
+#      field?
+
+# %%
 # One field, two chunkings
 # ------------------------
 # 1,024 hours of a 32 × 32 grid, random numbers standing in for a measured field (the last

@@ -16,6 +16,16 @@ combine many files into one array.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** An HDF5 file left open makes the next attempt to open it for
+#      writing fail: close files before learners re-run a cell.
+#    - **Do not skip:** Chunks on disk become chunks in memory: choose them when you write.
+#    - **Ask the room:** Your data arrives as many files: Zarr or HDF5, and why?
+
+# %%
 # A field to store, and a folder for it
 # -------------------------------------
 # 1,024 hours of a 64 × 64 grid of random numbers in 8 chunks of 128 hours (2 MiB each).

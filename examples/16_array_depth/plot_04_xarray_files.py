@@ -17,6 +17,17 @@ behind one of them.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** ``open_mfdataset`` needs the files to line up along a
+#      dimension; learners with mismatched files get a confusing error.
+#    - **Do not skip:** Named dimensions make the same reductions readable: ``groupby`` and
+#      ``resample`` by name, computed lazily by Dask.
+#    - **Ask the room:** Which of your data would read better with named dimensions?
+
+# %%
 # A gridded field from the trips, one NetCDF file per month
 # ---------------------------------------------------------
 # Count the trips starting in each hour in each cell of a coarse 7 × 10 grid over Boston:

@@ -1,4 +1,5 @@
-"""The course's command line: ``python -m tutorial_helpers data generate|info|verify|download``."""
+"""The course's command line: ``python -m tutorial_helpers data generate|info|verify|download``
+and ``python -m tutorial_helpers workshop prepare DIR`` (a class's notebooks and data in one folder)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from tutorial_helpers import bikes
+from tutorial_helpers import bikes, workshop
 
 _PROG = "python -m tutorial_helpers"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=_PROG, description="Set up the Dask course's data.")
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{data}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{data,workshop}")
     data = groups.add_parser(
         "data",
         help="the Bluebikes trip data",
@@ -45,7 +46,40 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument("--months", nargs="+", required=True, metavar="YYYYMM", help="e.g. 201907 201908")
     download.add_argument("--base-url", help="where the zips are (default: the Bluebikes bucket)")
     download.set_defaults(run=_download)
+
+    teaching = groups.add_parser(
+        "workshop",
+        help="set up a class: notebooks and data in one folder",
+        description="Set up a class, the way a workshop's setup script does.",
+    )
+    teaching_commands = teaching.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    prepare = teaching_commands.add_parser(
+        "prepare",
+        help="put the lesson notebooks and the data into DIR (safe to run again)",
+        description="Put the lesson notebooks and the course data into DIR: the data once in DIR/data, the "
+        "notebooks in DIR/NAME for each --learner (DIR/notebooks without one). Running it again keeps "
+        "what is there, including learners' edits.",
+    )
+    prepare.add_argument("folder", type=Path, metavar="DIR", help="the class folder, e.g. on shared scratch")
+    prepare.add_argument("--learner", action="append", default=[], metavar="NAME",
+                         help="a learner's folder of notebooks, DIR/NAME (repeat for each learner)")
+    prepare.add_argument("--notebooks", metavar="ZIP_OR_URL",
+                         help=f"the course site's {workshop.NOTEBOOKS_ZIP} (default: the copy in DIR, else the "
+                         "site the course package was installed from)")
+    prepare.add_argument("--kernel", action="store_true",
+                         help="register this Python as a Jupyter kernel that finds the data (for you)")
+    prepare.add_argument("--shared", action="store_true",
+                         help="DIR is shared by a group: data read-only for it, learners' folders writable")
+    prepare.add_argument("--scale", type=float,
+                         help="the data's size for new data (1.0: about a million trips, 265 MB)")
+    prepare.set_defaults(run=_prepare)
     return parser
+
+
+def _prepare(args) -> None:
+    done = workshop.prepare(args.folder, learners=args.learner, notebooks=args.notebooks, kernel=args.kernel,
+                            shared=args.shared, scale=args.scale)
+    print(done.report())
 
 
 def _generate(args) -> None:
@@ -100,7 +134,7 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         args.run(args)
-    except (bikes.DataError, ValueError, OSError) as error:
+    except (bikes.DataError, workshop.WorkshopError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -8,8 +8,9 @@ Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which
 - ``graphs`` and ``reports``: sphinx-gallery scrapers for task graphs and Dask performance reports;
 - ``staleness``: re-run lessons when helpers, data, libraries or the cluster change;
 - ``memory``: each lesson's peak memory, for sphinx-gallery's ``show_memory``;
-- ``course_package``: the course's wheel in the site and the notebooks' first cell that installs it;
+- ``course_package``: the course's wheel and notebooks' zip in the site, and the notebooks' first cell;
 - ``notebooks``: the notebooks' Markdown made from the lessons' reST (solutions collapsed, links);
+- ``teaching``: the ``course-schedule`` directive, workshop plans timed by the lessons' estimates;
 - ``gallery``: what these share about the gallery.
 
 :func:`setup` connects every hook, and the order they run in, in one place.
@@ -17,10 +18,11 @@ Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which
 
 from __future__ import annotations
 
-from tutorial_helpers.sphinxext import cluster, course_package, notebooks, reports, staleness, stamps
+from tutorial_helpers.sphinxext import cluster, course_package, notebooks, reports, staleness, stamps, teaching
 
 
 def setup(app):
+    app.add_directive("course-schedule", teaching.CourseSchedule)
     # config-inited: before sphinx-gallery fills in its defaults (priority 10).
     app.connect("config-inited", course_package.set_first_notebook_cell, priority=5)
     # builder-inited, before sphinx-gallery runs the lessons (priority 500): fail fast with one
@@ -34,4 +36,5 @@ def setup(app):
     # build-finished: close the cluster before sphinx-gallery's own handler raises on failed lessons.
     app.connect("build-finished", cluster.close_build_cluster, priority=100)
     app.connect("build-finished", reports.copy_reports)
+    app.connect("build-finished", course_package.put_notebooks_in_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -5,6 +5,9 @@ build puts a wheel of this project (``tutorial_helpers`` and, through its metada
 dependency list) at the root of the site, and every notebook starts with a cell that installs that
 wheel from the site it was downloaded from (``html_baseurl``) when ``tutorial_helpers`` is missing.
 Where the build has no ``html_baseurl``, the cell says where to get the package instead.
+
+The site's root also gets the zip of all lesson notebooks (``lessons_jupyter.zip``, as on the
+lessons page) at a fixed address, which ``python -m tutorial_helpers workshop prepare`` downloads.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
+
+from tutorial_helpers.sphinxext.gallery import gallery_root
 
 DISTRIBUTION = "dask-course"
 #: Where the project's sources are, for building its wheel.
@@ -114,3 +119,16 @@ def put_wheel_in_site(app) -> None:
     """Sphinx ``builder-inited`` hook: the wheel at the root of the HTML output."""
     if app.builder.format == "html":
         build_wheel(Path(app.outdir))
+
+
+def put_notebooks_in_site(app, exception) -> None:
+    """Sphinx ``build-finished`` hook: the notebooks' zip (converted by then) at the root of the HTML output."""
+    if exception is not None or app.builder.format != "html":
+        return
+    root = gallery_root(app.config.sphinx_gallery_conf, app.srcdir)
+    archive = root / f"{root.name}_jupyter.zip"
+    if archive.is_file():
+        target = Path(app.outdir) / archive.name
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(archive, tmp)
+        os.replace(tmp, target)

@@ -7,7 +7,10 @@ read ``.. dropdown:: Solution`` with the solution in plain view, ``list-table`` 
 markup, code blocks torn out of their tabs, and ``:term:`` roles and broken cross-references.
 This module makes every Markdown cell of the gallery's notebooks again from the lesson's text:
 
-- sphinx-design's ``dropdown`` becomes a collapsed ``<details>`` block; ``tab-set`` and
+- a ``dropdown`` with the ``instructor-notes`` class (``:class-container: instructor-notes``)
+  goes: the notes are for whoever teaches from the page, and a learner's notebook would show them
+  as one more cell to read; a text block that held nothing else leaves no empty cell behind;
+- sphinx-design's other ``dropdown`` becomes a collapsed ``<details>`` block; ``tab-set`` and
   ``tab-item`` a bold line per tab followed by its content; ``container`` its content, with a
   note where it is ``not-run-here``; ``list-table`` a Markdown table; ``literalinclude`` the lines
   it shows on the page, as a code block; admonitions a quoted block; reST comments go;
@@ -47,6 +50,8 @@ from tutorial_helpers.sphinxext.gallery import gallery_root
 logger = logging.getLogger(__name__)
 
 NOT_RUN_HERE_NOTE = "*Not run here: this code is for another machine or set-up.*"
+#: The class of the collapsed block of notes for instructors on a lesson page; notebooks drop it.
+INSTRUCTOR_NOTES = "instructor-notes"
 
 
 @dataclass(frozen=True)
@@ -133,11 +138,17 @@ def convert_notebook(notebook: Path, markdown: list[str], first_cell: str | None
         if code_cells:
             code_cells[0]["source"] = [first_cell.strip()]
     cells = [cell for cell in content["cells"] if cell["cell_type"] == "markdown"]
+    shown = [source for source in markdown if source.strip()]
+    if len(cells) == len(shown) != len(markdown):  # converted before: its empty cells are gone
+        markdown = shown
     if len(cells) != len(markdown):
         raise ValueError(f"{notebook.name} has {len(cells)} Markdown cells but its lesson {len(markdown)} text "
                          "blocks: left as sphinx-gallery wrote it")
     for cell, source in zip(cells, markdown):
         cell["source"] = [source]
+    # A block that held only instructor notes: no empty cell for the learner.
+    content["cells"] = [cell for cell in content["cells"]
+                        if cell["cell_type"] != "markdown" or "".join(cell["source"]).strip()]
     converted = json.dumps(content, indent=2)  # as sphinx_gallery.notebook.save_notebook writes it
     if converted == text:
         return False
@@ -336,6 +347,9 @@ def _directive(match: re.Match, block: list[str], context: _Context) -> str:
     name, argument = match["name"], match["argument"] or ""
     argument_more, options, body = _split_block(block)
     argument = " ".join([argument, *argument_more]).strip()
+    if name == "dropdown" and INSTRUCTOR_NOTES in (options.get("class-container", "") + " " +
+                                                   options.get("class", "")).split():
+        return ""
     if name == "dropdown":
         summary = html.escape(" ".join(argument.split()) or "Details")
         return (f"<details{' open' if 'open' in options else ''}>\n<summary>{summary}</summary>\n\n"
