@@ -17,6 +17,17 @@ line two tables up on a sorted index so that joining needs no shuffle.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Merging two large tables on an unsorted column shuffles both sides;
+#      learners expect a join to cost what it costs in pandas.
+#    - **Do not skip:** A broadcast join needs the small side in one partition: check its
+#      ``npartitions`` before the merge.
+#    - **Ask the room:** Which of the three joins moves the least data over the network, and why?
+
+# %%
 # The trips, and a table of stations
 # ----------------------------------
 # Two months of trips, one partition per month file, with the columns the joins need and the

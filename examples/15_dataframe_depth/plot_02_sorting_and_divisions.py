@@ -17,6 +17,17 @@ use its divisions, tell which operations profit from them, and keep them across 
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** ``set_index`` on a column read from CSV sorts everything again on
+#      every run; learners call it inside loops.
+#    - **Do not skip:** Divisions are unknown after ``read_csv``: sort once, store as Parquet, and read
+#      back with ``calculate_divisions=True``.
+#    - **Ask the room:** After ``set_index("hour")``, which partitions does ``loc[63]`` read?
+
+# %%
 # Trips in no useful order
 # ------------------------
 # January's trips, in three partitions of a third of the file each, with the columns this

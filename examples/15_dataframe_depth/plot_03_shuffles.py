@@ -17,6 +17,17 @@ a peer-to-peer shuffle in a task graph, choose between ``shuffle_method="p2p"`` 
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** ``value_counts`` and groupbys with ``split_out`` plan a P2P shuffle on
+#      a cluster; the graph surprises learners who expected a tree of partial results.
+#    - **Do not skip:** A shuffle moves every row between workers: its memory and disk needs grow with
+#      the data.
+#    - **Ask the room:** When would you ask for ``split_out=1``, and when not?
+
+# %%
 # A cluster to shuffle on
 # -----------------------
 # The fast way to shuffle, *peer-to-peer* (P2P), runs only on a ``dask.distributed`` cluster: the

@@ -18,6 +18,17 @@ to send once with ``scatter`` when the work moves to many machines.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** A ``multiprocessing.Pool`` cannot use a function defined in a
+#      notebook cell, and a script that starts processes needs ``if __name__ == "__main__":``.
+#    - **Do not skip:** The same function runs on the cluster three ways; with short tasks the plain
+#      loop can win, and the table shows whether it did here.
+#    - **Ask the room:** What has to travel over the network once this runs on many machines?
+
+# %%
 # The loop to speed up
 # --------------------
 # Day-pass riders ("Customer" in the data) ride longer, and more variably, than subscribers. How

@@ -17,6 +17,17 @@ the size of each fit whether distributing a search pays.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Small fits are dominated by overhead, so the Dask backend need not
+#      beat one process; learners read that as Dask being slow.
+#    - **Do not skip:** joblib's Dask backend changes where ``GridSearchCV``'s fits run, not what they
+#      find: the best parameters are the same.
+#    - **Ask the room:** How long must one fit take before sending it to a cluster pays off?
+
+# %%
 # A model to tune
 # ---------------
 # Can the time, the length and the start of a ride tell a day-pass customer from a subscriber?
