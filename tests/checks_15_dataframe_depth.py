@@ -68,8 +68,29 @@ def check_shuffles(namespace, files):
     assert list(got.sort_index().index) == list(want.sort_index().index)
 
 
+def check_time_series(namespace, files):
+    trips = pd.concat([pd.read_csv(path, usecols=["starttime", "stoptime", "tripduration"],
+                                   parse_dates=["starttime", "stoptime"]) for path in files[:2]],
+                      ignore_index=True)
+    by_time = trips.set_index("starttime").sort_index()
+    per_hour = by_time["tripduration"].resample("1h").count()
+    pd.testing.assert_series_equal(namespace["per_hour"], per_hour, check_freq=False)
+    weekly = per_hour.rolling("7D").mean()
+    np.testing.assert_allclose(namespace["weekly_mean"].to_numpy(), weekly.to_numpy(), rtol=1e-9)
+    gaps = by_time.index.to_series().diff().dt.total_seconds()
+    np.testing.assert_allclose(namespace["gaps"].to_numpy(), gaps.to_numpy(), rtol=1e-12)
+    assert namespace["missing_overlap"] == 1
+    assert namespace["missing_partitions"] == namespace["by_time"].npartitions
+    assert namespace["recounted"] == len(trips)
+    assert _names(namespace["hour_timings"]) == ["resample('1h')", "groupby(hour)"]
+    per_day = by_time["tripduration"].resample("1D").count()
+    three_day = per_day.rolling(3, center=True).mean()
+    assert namespace["best_day"] == three_day.idxmax()
+
+
 CHECKS = {
     "plot_01_joins": check_joins,
     "plot_02_sorting_and_divisions": check_sorting,
     "plot_03_shuffles": check_shuffles,
+    "plot_04_time_series": check_time_series,
 }
