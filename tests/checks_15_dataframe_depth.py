@@ -68,8 +68,51 @@ def check_shuffles(namespace, files):
     assert list(got.sort_index().index) == list(want.sort_index().index)
 
 
+def check_time_series(namespace, files):
+    trips = pd.concat([pd.read_csv(path, usecols=["starttime", "stoptime", "tripduration"],
+                                   parse_dates=["starttime", "stoptime"]) for path in files[:2]],
+                      ignore_index=True)
+    by_time = trips.set_index("starttime").sort_index()
+    per_hour = by_time["tripduration"].resample("1h").count()
+    pd.testing.assert_series_equal(namespace["per_hour"], per_hour, check_freq=False)
+    weekly = per_hour.rolling("7D").mean()
+    np.testing.assert_allclose(namespace["weekly_mean"].to_numpy(), weekly.to_numpy(), rtol=1e-9)
+    gaps = by_time.index.to_series().diff().dt.total_seconds()
+    np.testing.assert_allclose(namespace["gaps"].to_numpy(), gaps.to_numpy(), rtol=1e-12)
+    assert namespace["missing_overlap"] == 1
+    assert namespace["missing_partitions"] == namespace["by_time"].npartitions
+    assert namespace["recounted"] == len(trips)
+    assert _names(namespace["hour_timings"]) == ["resample('1h')", "groupby(hour)"]
+    per_day = by_time["tripduration"].resample("1D").count()
+    three_day = per_day.rolling(3, center=True).mean()
+    assert namespace["best_day"] == three_day.idxmax()
+
+
+def check_own_functions(namespace, files):
+    january = pd.read_csv(files[0], usecols=["tripduration", "starttime", "start station id", "usertype",
+                                             "birth year"], parse_dates=["starttime"])
+    with_age = namespace["with_age"].compute()
+    want_age = january["starttime"].dt.year - january["birth year"]
+    np.testing.assert_array_equal(with_age["age"].to_numpy(), want_age.to_numpy())
+    assert with_age["minutes"].tolist() == np.ceil(january["tripduration"] / 60).astype("int64").tolist()
+    durations = january.groupby("usertype")["tripduration"]
+    want_spread = (durations.max() - durations.min()).sort_index()
+    for name in ("by_aggregation", "by_apply"):
+        assert namespace[name].sort_index().tolist() == want_spread.tolist(), name
+        assert list(namespace[name].sort_index().index) == list(want_spread.index), name
+    assert _names(namespace["agg_timings"]) == ["dd.Aggregation", "groupby.apply"]
+    assert namespace["known"].cat.known
+    assert sorted(namespace["known"].cat.categories) == sorted(january["usertype"].unique())
+    assert namespace["user_counts"].sort_index().tolist() == january["usertype"].value_counts().sort_index().tolist()
+    assert namespace["wrong"].dtype == "float64" and len(namespace["seen"]) == 0
+    want_mean = durations.mean().sort_index()
+    np.testing.assert_allclose(namespace["mean_duration"].sort_index().to_numpy(), want_mean.to_numpy(), rtol=1e-12)
+
+
 CHECKS = {
     "plot_01_joins": check_joins,
     "plot_02_sorting_and_divisions": check_sorting,
     "plot_03_shuffles": check_shuffles,
+    "plot_04_time_series": check_time_series,
+    "plot_05_your_own_functions": check_own_functions,
 }
