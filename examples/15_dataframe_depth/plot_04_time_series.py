@@ -18,6 +18,17 @@ across partition edges, and shows what goes wrong when the index is not sorted.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** ``set_index(..., sorted=True)`` is believed, not checked: on a
+#      column that is not in order the counts come out quietly wrong.
+#    - **Do not skip:** A window that crosses a partition edge needs the neighbouring rows:
+#      ``map_overlap`` borrows them.
+#    - **Ask the room:** Which rows does ``map_partitions`` get wrong here, and how many?
+
+# %%
 # Trips indexed by start time
 # ---------------------------
 # January and February, in partitions of about 5 MB. The trip files are written in order of

@@ -17,6 +17,17 @@ categorical with known categories, and recognise Arrow-backed string columns.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Without ``meta`` Dask calls the function on a fake partition, and a
+#      wrong ``meta`` is believed, not checked.
+#    - **Do not skip:** ``dd.Aggregation`` moves partial results between workers, ``groupby.apply`` moves
+#      every row of each group.
+#    - **Ask the room:** What must ``chunk``, ``agg`` and ``finalize`` each return for a mean?
+
+# %%
 # January's trips
 # ---------------
 # In three partitions, with the columns this lesson needs.
