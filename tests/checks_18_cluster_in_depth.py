@@ -54,3 +54,23 @@ def check_futures_in_depth(namespace, files):
 
 
 CHECKS = {"plot_01_futures_in_depth": check_futures_in_depth}
+
+
+def check_reading_the_dashboard(namespace, files):
+    trips = pd.concat(pd.read_csv(f, parse_dates=["starttime"]) for f in files[:2])
+    want = trips["starttime"].dt.hour.value_counts()
+    got = namespace["per_hour"]
+    assert got.sort_index().to_dict() == want.sort_index().to_dict()
+
+    # The shuffle keeps every trip, and adds its own tasks to the map-reduce's.
+    assert int(namespace["rows_per_partition"].sum()) == len(trips)
+    assert {"shuffle-transfer", "shuffle-barrier", "p2pshuffle"} <= set(namespace["new_in_shuffle"])
+    assert "valuecounts-tree" in namespace["map_reduce_tasks"]
+    assert namespace["managed_total"] > 0
+
+    # The exercise: a sort keeps every January trip and needs tasks the map-reduce did not.
+    assert int(namespace["sorted_rows"].sum()) == len(pd.read_csv(files[0]))
+    assert namespace["sort_only_tasks"]
+
+
+CHECKS["plot_02_reading_the_dashboard"] = check_reading_the_dashboard
