@@ -17,6 +17,17 @@ what it saves, submit tasks from inside a task with ``worker_client``, run side 
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Passing a large table to every ``submit`` sends it every time;
+#      learners do not see the cost until the cluster has many machines.
+#    - **Do not skip:** A task that waits for tasks it submitted must give its thread back
+#      (``worker_client()``), or the workers can run out of threads.
+#    - **Ask the room:** Which of these tools would you use to stop a long search early?
+
+# %%
 # A cluster of our own
 # --------------------
 # As in the futures lesson: two workers with one thread each, running as threads of this

@@ -17,6 +17,17 @@ split a worker's memory into managed, unmanaged and spilled.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners look at the dashboard after the computation ended: open
+#      it, or the report, while the work runs.
+#    - **Do not skip:** White space in the task stream is idle time, red is data moving between
+#      workers: the shuffle shows both.
+#    - **Ask the room:** In the shuffle's report, which step took longest, and why?
+
+# %%
 # A cluster to watch
 # ------------------
 # This page was built on a ``dask.distributed`` cluster, and ``get_client()`` finds it. Without
