@@ -65,7 +65,14 @@ def check_delayed_pitfalls(namespace, files):
     np.testing.assert_array_equal(values, np.random.default_rng(0).random(2_000_000))
     # the last way printed: the array made by a task on the workers
     assert list(namespace["counts"]) == [int(np.count_nonzero(values > t)) for t in thresholds]
-    # pitfall 4 ends with the fixed function: the input is untouched, the sum is of the originals
+    # pitfall 1: the eager and the lazy call hold the same count
+    assert namespace["lazy_count"].compute() == namespace["eager_count"].compute() == count_inside(100_000, 0)
+    # pitfall 4: the nested version returns Delayed objects; the fix counts
+    assert all(type(d).__name__ == "Delayed" for d in namespace["returned"])
+    assert list(namespace["nested_fixed"]) == [count_inside(total // 4, seed) for seed in range(4)]
+    # pitfall 6: in this process the input changed and every call was recorded
+    assert namespace["recorded_sync"] == (0, 1, 2, 3)
+    # pitfall 6 ends with the fixed function: the input is untouched, the sum is of the originals
     np.testing.assert_array_equal(namespace["data"], [1.0, 2.0, 4.0])
     np.testing.assert_array_equal(namespace["scaled"], [0.25, 0.5, 1.0])
     assert namespace["total"] == 7.0
