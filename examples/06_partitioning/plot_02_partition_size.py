@@ -37,9 +37,11 @@ def estimate_pi(n_chunks):
 estimate_pi(4)
 
 # %%
-# Four chunks give a small :term:`task graph`: one task per chunk draws the points and counts
-# its hits (the optimiser has fused the steps), then the partial counts are combined.
-estimate_pi(4).visualize(optimize_graph=True)
+# Its :term:`task graph`, drawn for two chunks (more chunks only repeat the same column, and
+# four would already be too wide to read). Per chunk, one task draws the points and sums their
+# squares (the optimiser has fused those steps), and one counts the hits (``mean_chunk``);
+# then one task combines the partial counts into the mean, and a last one multiplies by 4.
+estimate_pi(2).visualize(optimize_graph=True)
 
 # %%
 # Computed once, here in four chunks (this first run also warms the workers up):
