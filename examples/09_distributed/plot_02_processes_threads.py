@@ -32,13 +32,19 @@ without counting their start-up, and run a Dask analysis as a batch job with
 #
 # Does pandas let go of the GIL?
 # ------------------------------
-# In part. pandas' C parser splits the text into fields (it *tokenizes*) and converts numbers
-# without the GIL; building Python objects needs it, and so does parsing dates from text. To see
-# what that means in time, parse two monthly files one after the other in one thread, then both
-# at once in two threads, for three steps separately: ``read_csv`` alone, ``read_csv`` that
-# also parses the two date columns, and ``pd.to_datetime`` on date strings already read. Where a
-# step lets go of the GIL, two threads on two free cores take about half the time of one; where
-# it holds the GIL, they take turns and gain nothing.
+# For reading, mostly. pandas' C parser splits the text into fields (it *tokenizes*) and
+# converts numbers without holding the GIL, and in pandas 3.1, which this course uses, it also
+# turns the ISO timestamps of ``parse_dates`` columns into dates straight from the text. pandas
+# relies on that itself: it reads a large local file with several threads at once (up to six,
+# set by the option ``mode.max_threads``). Work on Python objects needs the GIL:
+# ``pd.to_datetime`` on date strings that were already read goes through them one by one.
+#
+# To see what that means in time, switch pandas' own threads off (``mode.max_threads`` set to
+# 1, in a ``with`` block), then parse two monthly files one after the other in one thread, and
+# both at once in two threads, for three steps: ``read_csv`` alone, ``read_csv`` that also
+# parses the two date columns, and ``pd.to_datetime`` on the date strings. Where a step lets go
+# of the GIL, two threads on two free cores take about half the time of one; where it holds the
+# GIL, they take turns and gain nothing.
 #
 # The measurement, like everything that runs work in this lesson, sits under
 # ``if __name__ == "__main__":``: the lesson starts clusters of worker processes later, and each
@@ -99,50 +105,58 @@ if __name__ == "__main__":
         for threads in [1, 2]:
             name = f"{step}, {threads} thread{'s' if threads > 1 else ''}"
             runs[name] = on_threads(function, inputs, threads, name)
-    gil_timings = compare(runs)
+    with pd.option_context("mode.max_threads", 1):  # one thread means one thread
+        gil_timings = compare(runs)
     *table, _ = repr(gil_timings).splitlines()  # its caption would name a Dask scheduler: none ran
     print("\n".join(table))
     print(f"Wall time, median of {gil_timings.repeat} runs after {gil_timings.warmup} warm-up run; "
           f"threads of one Python process, no Dask; machine: {os.cpu_count()} cores.")
 
 # %%
-# What each step did with two threads: the sentence compares the wall times above; the second
-# line gives the median CPU time of the timed two-thread runs against their median wall time.
+# What each step did with two threads: the sentence compares the wall times above; the lines
+# under it give the median CPU time of the timed runs against their median wall time. One
+# thread keeps at most one core busy, so a figure well under 1 there means that other programs
+# were using the cores too.
 if __name__ == "__main__":
     cores_busy = {}
     for step in steps:
-        one, two = f"{step}, 1 thread", f"{step}, 2 threads"
         print(gil_timings.verdict(
-            two, one, otherwise="Two threads that take turns for the GIL add the cost of "
-            "switching between them, and other programs may have been using the cores.",
+            f"{step}, 2 threads", f"{step}, 1 thread",
+            otherwise="Two threads that take turns for the GIL add the cost of switching "
+            "between them, and other programs may have been using the cores.",
         ))
-        cpu = statistics.median(cpu_seconds[two][gil_timings.warmup:])
-        cores_busy[step] = cpu / gil_timings[two].median
-        print(f"    two threads: {cpu:.2f} s of CPU in {gil_timings[two].median:.2f} s, "
-              f"{cores_busy[step]:.1f} cores busy")
+        for threads in ["1 thread", "2 threads"]:
+            name = f"{step}, {threads}"
+            cpu = statistics.median(cpu_seconds[name][gil_timings.warmup:])
+            cores_busy[name] = cpu / gil_timings[name].median
+            print(f"    {threads}: {cpu:.2f} s of CPU in {gil_timings[name].median:.2f} s, "
+                  f"{cores_busy[name]:.1f} cores busy")
 
 # %%
-# Reading the measurement: the tokenizing and the numbers are most of ``read_csv``'s work, so it
-# is the step where two threads can gain most; parsing dates adds work that holds the GIL, and
-# ``pd.to_datetime`` on its own is nearly all such work. A machine whose cores are busy with
-# other programs shows less of any gain, for threads and processes alike: the sentences above
-# say what happened on the machine that built this page.
+# Reading the measurement: a step that lets go of the GIL for most of its time can use a second
+# core; one that holds it cannot, however many threads it gets. A machine whose cores are busy
+# with other programs shows less of any gain, for threads and processes alike: the sentences
+# above say what happened on the machine that built this page. To watch the GIL directly, a
+# sampling profiler such as `py-spy <https://github.com/benfred/py-spy>`_ records which thread
+# holds it (``py-spy record --gil``).
 #
 # What this means for a cluster
 # -----------------------------
-# A Dask analysis that reads CSV files and parses dates mixes both kinds of work, so how the
-# cores are split into processes and threads can matter. The workload: the year's twelve
-# monthly files, one partition each, start and stop times parsed, and the mean ride length in
-# minutes per start station, computed from them. The cluster shapes use the cores this job
-# was granted, at most 8, so that the page stays quick to build on a big node.
+# A Dask analysis mixes both kinds of work, so how the cores are split into processes and
+# threads can matter. The workload: the year's twelve monthly files, one partition each; the
+# start and stop times read as text and converted with ``to_datetime`` (work that holds the
+# GIL, as measured above), and the mean ride length in minutes per start station computed from
+# them. The cluster shapes use the cores this job was granted, at most 8, so that the page
+# stays quick to build on a big node.
 import dask.dataframe as dd
 from distributed import Client, LocalCluster
 from tutorial_helpers.cores import granted_cores
 
 
 def station_minutes(files):
-    trips = dd.read_csv(files, dtype=trip_dtypes, parse_dates=dates)
-    minutes = (trips["stoptime"] - trips["starttime"]).dt.total_seconds() / 60
+    trips = dd.read_csv(files, dtype=trip_dtypes)  # the dates stay text
+    start, stop = (dd.to_datetime(trips[column]) for column in dates)
+    minutes = (stop - start).dt.total_seconds() / 60
     return minutes.groupby(trips["start station name"]).agg(["count", "mean"]).compute()
 
 
@@ -183,15 +197,15 @@ from tutorial_helpers.timing import Timing, Timings
 
 if __name__ == "__main__":
     seconds_by_shape, results = {}, {}
-    for n_workers, threads in shapes:
-        seconds_by_shape[n_workers, threads], results[n_workers, threads] = time_cluster(n_workers, threads)
-    first, *others = results.values()
-    assert all(other.sort_index().equals(first.sort_index()) for other in others), "same answer"
-    result = first
+    for shape in shapes:
+        seconds_by_shape[shape], results[shape] = time_cluster(*shape)
+    result, *others = results.values()
+    for other in others:  # the same answer, up to rounding: the sums may add up in another order
+        pd.testing.assert_frame_equal(other.sort_index(), result.sort_index())
     shape_timings = Timings(
         [Timing(f"{w} × {t}", tuple(s), None) for (w, t), s in seconds_by_shape.items()],
         repeat=3, warmup=1,
-        measured_on=f"one LocalCluster per row, on {cores} of this machine's {os.cpu_count()} cores",
+        measured_on=f"one LocalCluster per row, {cores} of this machine's {os.cpu_count()} cores",
     )
     print(shape_timings)
 
@@ -217,9 +231,9 @@ if __name__ == "__main__":
 # Reading the result
 # ------------------
 # Every shape uses the same cores; the two costs above decide between them. Threads of one
-# worker take turns wherever the work holds the GIL, here while dates are parsed. Worker
-# processes never wait for each other, but send their results between them: here only the
-# small per-station summaries. On a machine whose cores are busy with other programs, the
+# worker take turns wherever the work holds the GIL, here while ``to_datetime`` parses the
+# dates. Worker processes never wait for each other, but send their results between them: here
+# only the small per-station summaries. On a machine whose cores are busy with other programs, the
 # spread of the runs can be as large as the differences: read the min – max column before
 # calling a winner, and measure your own workload before choosing. When you do not choose,
 # ``LocalCluster()`` splits the cores for you (a few threads per process on larger machines).
@@ -269,9 +283,10 @@ if __name__ == "__main__":
 # ----------
 # - Threads share memory but take turns on Python code (the GIL); processes run Python in
 #   parallel but pay to move data between them.
-# - pandas' C parser tokenizes and converts numbers without the GIL; Python objects and date
-#   parsing need it. Whether a step lets threads overlap is a measurement: one thread against
-#   two on the same inputs, wall time and CPU time.
+# - pandas' C parser tokenizes and converts numbers (in pandas 3.1 also the ISO dates of
+#   ``parse_dates``) without the GIL; ``pd.to_datetime`` on strings, like other work on Python
+#   objects, holds it. Whether a step lets threads overlap is a measurement: one thread against
+#   two on the same inputs, wall time and CPU time, with pandas' own threads switched off.
 # - Measure the shapes for your workload: start each cluster, warm it up, time several runs,
 #   close it; keep start-up out of the clock.
 # - A batch script takes the shape from its command line (``argparse``), keeps the cluster in a
@@ -279,22 +294,24 @@ if __name__ == "__main__":
 #
 # Exercise
 # --------
-# Without the dates, most of the work is tokenizing and converting numbers. Time
-# ``station_counts`` below, which parses no dates, on one worker with all the cores as threads
-# and on one worker per core, with ``time_cluster``, and let ``verdict`` say which won.
+# Let ``read_csv`` parse the dates instead (``parse_dates=dates``), which the measurement
+# above found to hold the GIL far less than ``to_datetime``. Time that version of
+# ``station_minutes`` on one worker with all the cores as threads and on one worker per core,
+# with ``time_cluster``, and let ``verdict`` say which won now.
 #
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
-#       def station_counts(files):
-#           trips = dd.read_csv(files, dtype=trip_dtypes)
-#           return trips.groupby("start station name")["tripduration"].agg(["count", "mean"]).compute()
+#       def station_minutes_parsed(files):
+#           trips = dd.read_csv(files, dtype=trip_dtypes, parse_dates=dates)
+#           minutes = (trips["stoptime"] - trips["starttime"]).dt.total_seconds() / 60
+#           return minutes.groupby(trips["start station name"]).agg(["count", "mean"]).compute()
 #
 #
 #       if __name__ == "__main__":
 #           plain = {
-#               f"{w} × {t}": time_cluster(w, t, workload=station_counts)[0]
+#               f"{w} × {t}": time_cluster(w, t, workload=station_minutes_parsed)[0]
 #               for w, t in [(1, cores), (cores, 1)]
 #           }
 #           plain_timings = Timings(

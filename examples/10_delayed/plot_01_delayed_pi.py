@@ -84,7 +84,7 @@ import dask
 lazy_counts = [dask.delayed(count_inside)(points_per_chunk, seed) for seed in seeds]
 lazy_total = dask.delayed(sum)(lazy_counts)
 lazy_pi = lazy_total * 4 / n_points
-print(f"lazy_pi is a {type(lazy_pi).__name__} object, a graph of {len(lazy_pi.dask)} tasks, not a number")
+print(f"lazy_pi: a {type(lazy_pi).__name__} object, a graph of {len(lazy_pi.dask)} tasks, not a number")
 
 # %%
 # The graph
