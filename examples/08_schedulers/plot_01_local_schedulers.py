@@ -52,9 +52,9 @@ print(f"{'dask CPU_COUNT':>19} = {CPU_COUNT} cores")
 # %%
 # The course's ``granted_cores()`` reads the batch variables of Slurm, SGE, PBS and LSF, the
 # CPU affinity (where the system has one) and the cgroup CPU quota, and returns the smallest
-# that applies, never more than ``os.cpu_count()`` (it is one short file, ``src/tutorial_helpers/cores.py``: copy it into your
-# project). Pass it as ``num_workers=``, or set it once with
-# ``dask.config.set(num_workers=...)``.
+# that applies, never more than ``os.cpu_count()`` (it is one short file,
+# ``src/tutorial_helpers/cores.py``: copy it into your project). Pass it as ``num_workers=``,
+# or set it once with ``dask.config.set(num_workers=...)``.
 from tutorial_helpers.cores import granted_cores
 
 workers = granted_cores()
@@ -219,8 +219,8 @@ if __name__ == "__main__":
 # Threads or processes? Two kinds of work
 # ---------------------------------------
 # *NumPy work*: for every trip, how many stations lie within 1 km of where it starts, by
-# user type, over January's trips already in memory as twelve pandas partitions. Each partition is
-# a few NumPy expressions on a trips × stations array of distances, all in compiled code.
+# user type, over January's trips already in memory as twelve pandas partitions. Each partition
+# is a few NumPy expressions on a trips × stations array of distances, all in compiled code.
 import numpy as np
 
 january_trips = pd.read_csv(files[0])
