@@ -248,8 +248,8 @@ big_input_timings
 # Making the array in a task against putting it into every call:
 print(big_input_timings.verdict(
     "array made by a task", "array in every call",
-    otherwise="Without a cluster, tasks share this process's memory and nothing travels; making "
-    "the array then only adds the time to draw its numbers.",
+    otherwise="Without a cluster nothing travels, and making the array only adds the time to "
+    "draw its numbers.",
 ))
 
 # %%
@@ -293,10 +293,10 @@ print(f"computed in this process: {len(calls)} calls recorded")
 
 # %%
 # Now both again on the default scheduler, with a fresh array and an empty list. When this page
-# was built, that was the build's cluster of worker processes: each task received its own
-# copy of the array, and appended to its own worker's list. Run without a ``Client``, it is
-# the threaded scheduler in this process, and the results are those of ``"sync"`` above. What
-# happened here:
+# was built, that was the build's cluster of worker processes, where each task receives its own
+# copy of its inputs and appends to its own worker's list. Run without a ``Client``, it is the
+# threaded scheduler in this process, which behaves as ``"sync"`` did above. What happened
+# here:
 from tutorial_helpers.timing import describe
 
 data_elsewhere = np.array([1.0, 2.0, 4.0])
