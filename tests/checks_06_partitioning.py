@@ -33,8 +33,11 @@ def check_partitions_and_chunks(namespace, files):
     sizes = namespace["sizes"]
     assert len(namespace["lengths"]) == len(sizes)
     assert [t.name for t in namespace["groupby_timings"].timings][1] == "repartition(npartitions=2) first"
-    assert namespace["target"] > 0
-    assert math.ceil(sizes.sum() / namespace["target"]) >= 1
+    assert namespace["target"] == 200_000
+    assert namespace["by_hand"].npartitions == math.ceil(sizes.sum() / namespace["target"])
+    # partition_size=: every row kept, in fewer partitions than the filter made
+    assert sum(namespace["by_size_lengths"]) == n_long
+    assert 1 <= len(namespace["by_size_lengths"]) <= len(namespace["lengths"])
 
     # Exercise
     week = july[(july["starttime"] >= "2019-07-01") & (july["starttime"] < "2019-07-08")]

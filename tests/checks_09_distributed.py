@@ -2,7 +2,7 @@
 
 import numpy as np
 import pandas as pd
-from dask.system import CPU_COUNT
+from tutorial_helpers.cores import granted_cores
 
 
 
@@ -42,18 +42,34 @@ def check_local_cluster(namespace, files):
     assert namespace["worker_pids"] and len(set(namespace["worker_pids"].values())) == 2
 
 
+def station_minutes(files):
+    trips = read_months(files, parse_dates=["starttime", "stoptime"])
+    minutes = (trips["stoptime"] - trips["starttime"]).dt.total_seconds() / 60
+    return minutes.groupby(trips["start station name"]).agg(["count", "mean"])
+
+
 def check_processes_threads(namespace, files):
+    # The GIL measurement: both step sizes, every step, CPU time recorded for every run.
+    timings = namespace["gil_timings"]
+    steps = ["read_csv", "read_csv(parse_dates=…)", "pd.to_datetime"]
+    assert [t.name for t in timings.timings] == [
+        f"{step}, {n} thread{'s' if n > 1 else ''}" for step in steps for n in (1, 2)
+    ]
+    assert all(len(runs) == timings.warmup + timings.repeat for runs in namespace["cpu_seconds"].values())
+    assert set(namespace["cores_busy"]) == {t.name for t in timings.timings}
+    assert all(0 < busy for busy in namespace["cores_busy"].values())
+
+    # The cluster shapes: every split of at most 8 granted cores, the same answer as pandas.
+    cores = namespace["cores"]
+    assert cores == min(granted_cores(), 8)
     shapes = namespace["shapes"]
-    assert shapes[0] == (1, 1) and (1, CPU_COUNT) in shapes and (CPU_COUNT, 1) in shapes
-    assert all(w * t == CPU_COUNT for w, t in shapes[1:])
-    months = files[4 : 4 + CPU_COUNT]
-    assert [f.name for f in namespace["files"]] == [f.name for f in months]
-    assert_same_frame(namespace["result"], station_stats(months))
-    grid = namespace["grid"]
-    assert list(grid.index) == [f"{w} × {t}" for w, t in shapes]
-    assert grid.loc["1 × 1", "vs 1 × 1"] == 1.0
-    assert (grid["min (s)"] <= grid["median (s)"]).all() and (grid["median (s)"] <= grid["max (s)"]).all()
-    assert set(namespace["hour_seconds"]) == {(1, CPU_COUNT), (CPU_COUNT, 1)}
+    assert (1, cores) in shapes and (cores, 1) in shapes
+    assert all(w * t == cores for w, t in shapes)
+    assert_same_frame(namespace["result"], station_minutes(files))
+    assert [t.name for t in namespace["shape_timings"].timings] == [f"{w} × {t}" for w, t in shapes]
+    assert all(len(t.seconds) == 3 for t in namespace["shape_timings"].timings)
+    # Exercise
+    assert [t.name for t in namespace["plain_timings"].timings] == [f"1 × {cores}", f"{cores} × 1"]
 
 
 def check_worker_memory(namespace, files):

@@ -10,8 +10,8 @@ what Dask knows about each partition (its *divisions*), how to re-cut data that 
 thinned out, and how to re-chunk an array.
 
 **You will be able to:** predict ``npartitions`` from ``blocksize``, make divisions known and
-use them, inspect partition lengths and sizes, use ``repartition`` after a filter, and read and
-change an array's ``chunks``.
+use them, inspect partition lengths and sizes, use ``repartition`` after a filter (to a number
+of partitions or to a size), and read and change an array's ``chunks``.
 
 **Estimated time:** 25 minutes.
 """
@@ -36,6 +36,7 @@ change an array's ``chunks``.
 # between one and two blocksizes long. The default is 64 MB at most (less on machines with
 # little memory per core). The sizes of the twelve monthly files, and what each blocksize makes
 # of them:
+import dask
 import dask.dataframe as dd
 import pandas as pd
 from tutorial_helpers import bikes
@@ -107,12 +108,21 @@ fewer = long_rides.repartition(npartitions=2)
 fewer.map_partitions(len).compute().tolist()
 
 # %%
+# The task graph shows what that means, drawn for the first four pieces of the filter asked to
+# become two (all of them would make the drawing too wide to read). At the bottom, one task per
+# piece reads and filters it (``read-fused``): the four partitions before. Above, each new
+# partition is one ``repartitiontofewer`` task that concatenates two neighbours. No other data
+# moves, and no new partition waits for any but its own two.
+first_four = winter[winter["tripduration"] > 60 * 60].partitions[:4]
+first_four.repartition(npartitions=2).optimize().visualize(tasks=True)
+
+# %%
 # Why bother? Every partition is at least one task, and every task costs the scheduler about the
 # same whatever its size (the next lesson measures how much). Partitions can also change the
 # algorithm: a groupby aggregation over more than 15 partitions splits its result
-# (``split_out``) and shuffles rows between the workers to build it, which is the right plan
-# for a large result and a slow one for a small one. Optimising shows the plan without running
-# it; the table measures both.
+# (``split_out``) and shuffles rows between the workers to build it, a plan made for large
+# results; for a small one it is mostly overhead. Optimising shows the plan without running it;
+# the table measures both.
 from tutorial_helpers.timing import compare
 
 
@@ -124,33 +134,66 @@ for rides in [long_rides, fewer]:
     print(f"{rides.npartitions:>2} partitions in -> "
           f"{mean_per_station(rides).optimize().npartitions} partition(s) out")
 
+as_filtered = f"{long_rides.npartitions} partitions, as filtered"
 groupby_timings = compare(
     {
-        f"{long_rides.npartitions} partitions, as filtered": lambda: mean_per_station(long_rides).compute(),
+        as_filtered: lambda: mean_per_station(long_rides).compute(),
         "repartition(npartitions=2) first": lambda: mean_per_station(long_rides.repartition(npartitions=2)).compute(),
     }
 )
 groupby_timings
 
 # %%
+# On this cluster:
+print(groupby_timings.verdict(
+    "repartition(npartitions=2) first", as_filtered,
+    otherwise="With many workers, or much larger partitions, the work spread over more "
+    "partitions can outweigh the cost of their tasks and the shuffle.",
+))
+
+# %%
 # Repartition by size
 # -------------------
 # A number of partitions is easy to ask for, but what you usually want is a size:
-# ``repartition(partition_size="100MB")`` combines and splits partitions to about that size.
-# To do so it first measures every partition, which is a computation of its own, and in Dask
-# 2026.8 on Python 3.11 that computation deadlocks when the cluster's scheduler runs in your own
-# process, as with ``LocalCluster`` or a plain ``Client()`` (`dask/distributed#9101
-# <https://github.com/dask/distributed/issues/9101>`_). The same two steps, done by hand, work
-# everywhere: measure with ``memory_usage_per_partition``, then ask for the number of partitions
-# that gives the size you want.
+# ``repartition(partition_size="100MB")`` combines neighbouring partitions, and splits large
+# ones, into pieces of at most about that size in memory. To do so it must know every
+# partition's size first, so it measures them: a computation of its own, run as soon as Dask
+# needs the new number of partitions.
+#
+# **A known hang on Python 3.11 and older.** When the scheduler runs inside your own Python
+# process, as with ``LocalCluster`` or a plain ``Client()``, that measurement never finishes
+# (`dask/distributed#9101 <https://github.com/dask/distributed/issues/9101>`_). The cause is
+# in Python: before 3.12, a ``functools.cached_property`` could be computed by only one thread
+# at a time, for all objects of a class together
+# (`python/cpython#87634 <https://github.com/python/cpython/issues/87634>`_). Dask works out
+# the new partitions inside such a property and waits there for the measurement, while the
+# scheduler, in another thread of the same process, needs the same property of another
+# object to plan that measurement: each waits for the other. Python 3.12 removed the lock.
+# Dask's local threaded scheduler, and a scheduler in a process of its own (``dask
+# scheduler``, a cluster started by a batch job), are not affected on any version.
+#
+# Here it runs on the local threaded scheduler, in a ``with`` block, so that it works on every
+# Python version: the long rides again, read and filtered anew, combined into pieces of at
+# most 200 KB (tiny, to suit this small result; around 100 MB suits real work).
+with dask.config.set(scheduler="threads"):
+    by_size = winter[winter["tripduration"] > 60 * 60].repartition(partition_size="200KB")
+    by_size_lengths = by_size.map_partitions(len).compute().tolist()
+print(f"{long_rides.npartitions} partitions -> {len(by_size_lengths)}, of {by_size_lengths} rows")
+
+# %%
+# The same two steps by hand work with any scheduler and any Python, including the cluster
+# this page was built on: measure with ``memory_usage_per_partition(deep=True)``, then ask for
+# the number of partitions that gives the size you want.
 import math
 
+from dask.utils import parse_bytes
+
 sizes = long_rides.memory_usage_per_partition(deep=True).compute()
-print(f"{sizes.sum() / 2**10:.0f} KiB in {long_rides.npartitions} partitions "
-      f"of {sizes.min() / 2**10:.0f} to {sizes.max() / 2**10:.0f} KiB")
-target = 200 * 2**10  # bytes per partition: tiny, to suit this small result
-by_size = long_rides.repartition(npartitions=math.ceil(sizes.sum() / target))
-by_size.map_partitions(len).compute().tolist()
+print(f"{sizes.sum() / 1e3:.0f} KB in {long_rides.npartitions} partitions "
+      f"of {sizes.min() / 1e3:.0f} to {sizes.max() / 1e3:.0f} KB")
+target = parse_bytes("200KB")  # bytes per partition
+by_hand = long_rides.repartition(npartitions=math.ceil(sizes.sum() / target))
+by_hand.map_partitions(len).compute().tolist()
 
 # %%
 # Arrays: chunks
@@ -158,7 +201,6 @@ by_size.map_partitions(len).compute().tolist()
 # A Dask Array is cut along every dimension. ``chunks`` lists the block sizes along each axis,
 # ``numblocks`` counts the blocks, and the HTML repr draws the grid. Left to itself, Dask picks
 # chunks of about ``array.chunk-size`` (128 MiB); here we choose blocks of 500 whole rows.
-import dask
 import dask.array as da
 
 x = da.random.default_rng(0).random((4000, 1000), chunks=(500, 1000))
@@ -203,8 +245,12 @@ trips["tripduration"].to_dask_array().chunks
 # - ``divisions`` are the index boundaries of the partitions: unknown after ``read_csv``, known
 #   after ``set_index``. Known divisions let selections such as ``.loc`` skip partitions.
 # - Filters keep the number of partitions and shrink them; ``map_partitions(len)`` and
-#   ``memory_usage_per_partition`` show it, and ``repartition`` re-cuts. Too many partitions cost
-#   tasks, and past 15 a groupby aggregation switches to a shuffle, measured above.
+#   ``memory_usage_per_partition`` show it, and ``repartition`` re-cuts: to a number
+#   (``npartitions=``) or a size (``partition_size=``). Too many partitions cost tasks, and past
+#   15 a groupby aggregation switches to a shuffle, measured above.
+# - ``repartition(partition_size=...)`` hangs on Python 3.11 and older when the scheduler runs
+#   in your own process (a ``LocalCluster``, ``Client()``): use Python 3.12 or newer, the
+#   threaded scheduler, or the two steps by hand.
 # - ``rechunk`` re-cuts an array, for operations that need a whole axis in one chunk.
 #
 # Exercise

@@ -47,23 +47,27 @@ print("scheduler set in dask.config:", dask.config.get("scheduler", None))
 # How many workers?
 # -----------------
 # The threads and processes schedulers start one worker per core by default. Dask counts the
-# machine's cores, minus what CPU affinity and a container's CPU quota take away, but it does not
-# know about batch jobs: a job granted four :term:`slots <slot>` of a 28-core node would start 28 workers,
-# slowing down itself and its neighbours. The batch system states the grant in an environment
-# variable. Here is what this machine says:
+# machine's cores (``dask.system.CPU_COUNT``), less what a container's CPU quota and, on Linux,
+# the CPU affinity take away. It does not know about batch jobs: a job granted four :term:`slots <slot>` of a
+# 28-core node would start 28 workers, slowing down itself and its neighbours. The affinity
+# does not always help: Grid Engine without core binding leaves it at the whole node, and macOS
+# and Windows have none to read. The batch system states the grant in an environment variable.
+# Here is what this machine says:
 import os
+
+from dask.system import CPU_COUNT
 
 for name in ["SLURM_CPUS_PER_TASK", "NSLOTS", "PBS_NP"]:
     print(f"{name:>19} = {os.environ.get(name, '(not set)')}")
-print(f"{'CPU affinity':>19} = {len(os.sched_getaffinity(0))} cores")
 print(f"{'os.cpu_count()':>19} = {os.cpu_count()} cores")
+print(f"{'dask CPU_COUNT':>19} = {CPU_COUNT} cores")
 
 # %%
 # The course's ``granted_cores()`` reads the batch variables of Slurm, SGE, PBS and LSF, the
-# CPU affinity and the cgroup CPU quota, and returns the smallest that applies, never more than
-# ``os.cpu_count()`` (it is one short file, ``src/tutorial_helpers/cores.py``: copy it into your
-# project). Pass it as ``num_workers=``, or set it once with
-# ``dask.config.set(num_workers=...)``.
+# CPU affinity (where the system has one) and the cgroup CPU quota, and returns the smallest
+# that applies, never more than ``os.cpu_count()`` (it is one short file,
+# ``src/tutorial_helpers/cores.py``: copy it into your project). Pass it as ``num_workers=``,
+# or set it once with ``dask.config.set(num_workers=...)``.
 from tutorial_helpers.cores import granted_cores
 
 workers = granted_cores()
@@ -110,10 +114,19 @@ if __name__ == "__main__":
 pd.DataFrame(by_scheduler).round(2)
 
 # %%
-# The same numbers. The times of these single runs show what a fresh pool of processes costs
-# before any work is done: starting the processes and importing pandas in each.
+# The same numbers. The time of each single run is below; the processes run includes starting
+# its processes and importing pandas in each before any work, and it pays that again on every
+# ``compute()``.
 print(", ".join(f"{name} {s:.2f} s" for name, s in seconds.items()))
-print(f"slowest: {max(seconds, key=seconds.get)}")
+
+# %%
+# To pay the start-up once, start a pool of processes yourself and pass it as ``pool=``: every
+# other processes run in this lesson uses this one, and the last section closes it.
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 # %%
 # Debugging: the synchronous scheduler
@@ -139,13 +152,24 @@ ages = lines.map(rider_age)
 
 # %%
 # Run it with ``scheduler="synchronous"``: every task runs one after the other in this thread.
-# It fails. The traceback, trimmed here to its last two entries, ends in our own function, on
-# our own line:
+# It fails. The traceback, trimmed here to its last two entries (and each file to its name),
+# ends in our own function, on our own line:
+from pathlib import Path
+
+
+def last_entries(error, n=2):
+    """The last ``n`` entries of the error's traceback and the error, files named without folders."""
+    entries = traceback.extract_tb(error.__traceback__)[-n:]
+    for entry in entries:
+        entry.filename = Path(entry.filename).name
+    return "".join(traceback.format_list(entries) + traceback.format_exception_only(error))
+
+
 try:
     ages.mean().compute(scheduler="synchronous")
 except ValueError as error:
     sync_error = error
-    sync_traceback = traceback.format_exc(limit=-2)
+    sync_traceback = last_entries(error)
 print(sync_traceback)
 
 # %%
@@ -161,15 +185,16 @@ print(frame.f_locals["line"])
 # traceback, so the text is the same:
 try:
     ages.mean().compute(scheduler="threads", num_workers=workers)
-except ValueError:
-    threads_traceback = traceback.format_exc(limit=-2)
+except ValueError as error:
+    threads_traceback = last_entries(error)
 print("same as synchronous:", threads_traceback == sync_traceback)
 
 # %%
-# What differs is how the tasks ran up to the failure. Record when four short tasks start and
-# end: synchronous runs them one by one; threads interleave them, in an order that can change
-# from run to run. Prints, log lines and a ``breakpoint()`` (hit by several threads at once)
-# get just as tangled.
+# What differs is how the tasks ran up to the failure. Take four short tasks that record when
+# they start and end. In their graph, the boxes at the bottom are the four pieces of data that
+# ``from_sequence`` put into it; each circle is one task, a call of ``traced``, with its result
+# above it. Nothing links one task to another, so a scheduler may run them in any order,
+# several at once.
 
 
 def traced(i):
@@ -179,10 +204,16 @@ def traced(i):
     return i
 
 
+four_tasks = db.from_sequence(range(4), npartitions=4).map(traced)
+four_tasks.visualize()
+
+# %%
+# Synchronous runs them one by one; threads interleave them, in an order that can change from
+# run to run. Prints, log lines and a ``breakpoint()`` (hit by several threads at once) get
+# just as tangled.
 for scheduler in ["synchronous", "threads"]:
     events = []
-    tasks = db.from_sequence(range(4), npartitions=4).map(traced)
-    tasks.compute(scheduler=scheduler, num_workers=workers)
+    four_tasks.compute(scheduler=scheduler, num_workers=workers)
     print(f"{scheduler:>11}: {', '.join(events)}")
 
 # %%
@@ -191,9 +222,9 @@ for scheduler in ["synchronous", "threads"]:
 # local variables do not.
 if __name__ == "__main__":
     try:
-        ages.mean().compute(scheduler="processes", num_workers=workers)
+        ages.mean().compute(scheduler="processes", pool=pool)
     except ValueError as error:
-        print(traceback.format_exc(limit=-2))
+        print(last_entries(error))
         *_, (frame, _) = traceback.walk_tb(error.__traceback__)
         print(f"{frame.f_code.co_name}() local variables:", frame.f_locals)
 
@@ -201,14 +232,14 @@ if __name__ == "__main__":
 # Threads or processes? Two kinds of work
 # ---------------------------------------
 # *NumPy work*: for every trip, how many stations lie within 1 km of where it starts, by
-# user type, over two months already in memory as twelve pandas partitions. Each partition is
-# a few NumPy expressions on a trips × stations array of distances, all in compiled code.
+# user type, over January's trips already in memory as twelve pandas partitions. Each partition
+# is a few NumPy expressions on a trips × stations array of distances, all in compiled code.
 import numpy as np
 
-winter = pd.concat([pd.read_csv(f) for f in files[:2]], ignore_index=True)
-trips = dd.from_pandas(winter, npartitions=12)
+january_trips = pd.read_csv(files[0])
+trips = dd.from_pandas(january_trips, npartitions=12)
 coordinates = ["start station latitude", "start station longitude"]
-stations = winter.groupby("start station id")[coordinates].first()
+stations = january_trips.groupby("start station id")[coordinates].first()
 station_lat, station_lon = np.radians(stations.to_numpy()).T
 
 
@@ -265,20 +296,15 @@ print({hour: hourly_trips[hour] for hour in sorted(hourly_trips)})
 # %%
 # Measured
 # --------
-# Every ``compute(scheduler="processes")`` starts new processes, as the first section showed.
-# To measure the work rather than the start-up, the processes rows share one pool of
-# ``granted_cores()`` processes, passed as ``pool=``, started by one untimed run of each job.
-# The synchronous rows, one task at a time in one thread, are the yardstick. The table is
-# printed as text: in a script, only the main process may run this block.
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+# To measure the work rather than the start-up, the processes rows use the pool started above,
+# warmed up by one untimed run of each job. The synchronous rows, one task at a time in one
+# thread, are the yardstick. The table is printed as text: in a script, only the main process
+# may run this block.
 from functools import partial
 
 from tutorial_helpers.timing import compare
 
 if __name__ == "__main__":
-    spawn = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=spawn)
     rows = {}
     jobs = {"NumPy": stations_nearby, "pure Python": trips_per_hour}
     for work, job in jobs.items():
@@ -294,18 +320,25 @@ if __name__ == "__main__":
 
 # %%
 # Each row ran on the scheduler in its name, chosen with ``scheduler=``, not on the cluster.
-# The winner for each kind of work, measured:
+# What the table says, for each kind of work: the scheduler expected to win against the other,
+# and against one thread.
 if __name__ == "__main__":
-    winners = {}
-    for work in ["NumPy", "pure Python"]:
-        sync, threads, processes = (
-            scheduler_timings[f"{work} · {name}"].median
-            for name in ["synchronous", "threads", "processes"]
-        )
-        winners[work] = "threads" if threads <= processes else "processes"
-        ratio = max(threads, processes) / min(threads, processes)
-        print(f"{work}: {winners[work]} won by {ratio:.2f}×; "
-              f"threads vs one thread: {sync / threads:.2f}× faster")
+    busy = "Other programs on the machine may have been using the cores."
+    verdicts = [
+        scheduler_timings.verdict(
+            "NumPy · threads", "NumPy · processes",
+            otherwise="Processes can win where a task's data is small next to its work, or where "
+            "the compiled code holds the GIL for a larger share of the time.",
+        ),
+        scheduler_timings.verdict("NumPy · threads", "NumPy · synchronous", otherwise=busy),
+        scheduler_timings.verdict(
+            "pure Python · processes", "pure Python · threads",
+            otherwise="Processes lose where each task is short next to the cost of sending it, "
+            f"and its result, between processes. {busy}",
+        ),
+        scheduler_timings.verdict("pure Python · processes", "pure Python · synchronous", otherwise=busy),
+    ]
+    print("\n".join(verdicts))
 
 # %%
 # Why
@@ -313,16 +346,17 @@ if __name__ == "__main__":
 # - **The GIL.** One Python process runs Python code in only one thread at a time (the global
 #   interpreter lock). NumPy, and pandas in much of its work, release it while their compiled
 #   loops run, so their threads can work side by side; ``split`` and ``strptime`` are Python,
-#   so threads take turns. The "threads vs one thread" ratios above show how much of the other
+#   so threads take turns. The comparisons with one thread above show how much of the other
 #   cores each kind of work could use. Each process has its own interpreter and its own lock.
 # - **Serialisation.** Threads share memory: a partition is handed over by reference. Processes
 #   share nothing: each task and its input are pickled, sent to a worker and unpickled there,
-#   and the result comes back the same way. The two months in memory travel to the workers
+#   and the result comes back the same way. January's trips in memory travel to the workers
 #   on every run; the pure-Python job sends only a file name and a byte range per task and gets
 #   back 24 counts.
-# - **Start-up.** A fresh pool costs what the first section measured, on every ``compute()``
-#   that starts one. The ``dask.distributed`` scheduler keeps its worker processes running
-#   between computations instead.
+# - **Start-up.** A fresh pool, started by every ``compute(scheduler="processes")`` without
+#   ``pool=``, adds starting the processes and importing pandas in each (part of the first
+#   section's processes run). A pool of your own, or the ``dask.distributed`` scheduler, keeps
+#   its worker processes running between computations instead.
 # - **Idle cores.** Threads and processes can only run side by side on cores that nothing else
 #   is using. On a machine shared with other work, both lose their edge over one thread, and
 #   the overheads above remain.
@@ -342,9 +376,10 @@ if __name__ == "__main__":
 #   default, a ``dask.distributed`` client included, and neither outlives its call or block.
 # - Debug with ``"synchronous"``: one task at a time, in your thread, so tracebacks, ``pdb``
 #   and ``print`` work as in plain Python.
-# - Threads suit pandas and NumPy, which release the GIL and share memory; processes suit
-#   pure-Python work (Bag, plain functions), which holds it, as long as little data has to
-#   travel and the start-up is paid once.
+# - Threads suit pandas and NumPy, which release the GIL and share memory. Processes let
+#   pure-Python work (Bag, plain functions), which holds the GIL, use several cores, when each
+#   task's work outweighs sending it and its data, and the start-up is paid once. Which wins
+#   on your machine and your work is a measurement, as above.
 # - In scripts, start processes under ``if __name__ == "__main__":``.
 # - Size the pools to the cores the job was granted, not to the machine:
 #   ``num_workers=granted_cores()``.

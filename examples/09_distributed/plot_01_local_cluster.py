@@ -104,20 +104,22 @@ if __name__ == "__main__":
 # %%
 # The dashboard
 # -------------
-# While a cluster runs, the scheduler serves a live :term:`dashboard` in the browser, at
-# ``client.dashboard_link``. This cluster's dashboard listens on this machine's loopback
-# interface only, on the free port it was given:
+# While a cluster runs, the scheduler serves a live :term:`dashboard` in the browser, at the address
+# ``client.dashboard_link``. Its parts say who can reach it: this cluster's dashboard listens on
+# this machine's loopback interface only, on a free port chosen when the cluster started (the
+# page shows no address: it would be dead by the time you read it).
 from urllib.parse import urlsplit
 
 if __name__ == "__main__":
     dashboard = urlsplit(client.dashboard_link)
-    print(f"dashboard at http://{dashboard.hostname}:<free port>{dashboard.path}; "
-          f"loopback only: {dashboard.hostname == '127.0.0.1'}")
+    print(f"dashboard on host {dashboard.hostname} (loopback only: "
+          f"{dashboard.hostname == '127.0.0.1'}), page {dashboard.path}")
 
 # %%
-# Open that address in a browser on the same machine. On a remote machine, forward the port
-# through SSH first (``ssh -L 8787:127.0.0.1:<port> you@machine``, then open
-# ``http://localhost:8787/status``). The Status page has the panels to watch while work runs:
+# In your own session, ``print(client.dashboard_link)`` and open that address in a browser on
+# the same machine. On a remote machine, forward the port through SSH first
+# (``ssh -L 8787:127.0.0.1:<port> you@machine``, then open ``http://localhost:8787/status``).
+# The Status page has the panels to watch while work runs:
 #
 # Task Stream
 #     One row per worker thread, one bar per task, coloured by the kind of task

@@ -4,14 +4,17 @@ Processes or threads? Measuring how to size a cluster
 
 A machine's cores can be split into worker processes and threads per worker in several ways:
 one process with a thread per core, a process per core with one thread, or a mix. Which is
-fastest depends on the work. Measure it for the bikes analysis on every split of this machine's
-cores, then turn the analysis into a batch script that takes the split on its command line.
+fastest depends on the work, and above all on how much of it holds Python's global interpreter
+lock. Measure that first for pandas' CSV and date parsing, then time a bikes analysis on
+clusters of different shapes, and turn it into a batch script that takes the shape on its
+command line.
 
-**You will be able to:** explain what threads and processes each cost and buy, time a
-computation on clusters of different shapes without counting their start-up, and run a Dask
-analysis as a batch job with ``python script.py --workers N --threads M``.
+**You will be able to:** explain what threads and processes each cost and buy, measure whether
+a function lets threads run side by side, time a computation on clusters of different shapes
+without counting their start-up, and run a Dask analysis as a batch job with
+``python script.py --workers N --threads M``.
 
-**Estimated time:** 25 minutes.
+**Estimated time:** 30 minutes.
 """
 
 # %%
@@ -29,64 +32,168 @@ analysis as a batch job with ``python script.py --workers N --threads M``.
 # Threads or processes: what each costs
 # -------------------------------------
 # Threads of one worker share its memory: a task's result is available to the next task at no
-# cost. But Python runs only one thread's Python code at a time in a process (the GIL). pandas
-# and NumPy release the GIL inside much of their compiled code, so threads do run in parallel
-# there, but not while parsing bits of Python-level work.
+# cost. But a Python process runs only one thread's Python code at a time: to touch Python
+# objects, a thread must hold the process's global interpreter lock (the GIL). Compiled code
+# can let go of the GIL while it works on plain memory, and only then do threads run side by
+# side.
 #
 # Worker processes each have their own interpreter and GIL, so they never wait for each other.
 # They pay instead whenever data moves between them: results are serialised, sent and
 # deserialised, and each process holds its own copy of what it needs.
 #
-# The workload: read some months of trips and summarise each start station, a typical
-# pandas-heavy Dask job. One month per core, from May on, when the files are of similar size:
-# each core gets a file, so the work can be shared evenly. Like every lesson that starts its
-# own clusters, the code that runs work sits under ``if __name__ == "__main__":`` (see the
-# previous lesson).
+# Does pandas let go of the GIL?
+# ------------------------------
+# For reading, mostly. pandas' C parser splits the text into fields (it *tokenizes*) and
+# converts numbers without holding the GIL, and in pandas 3.1, which this course uses, it also
+# turns the ISO timestamps of ``parse_dates`` columns into dates straight from the text. pandas
+# relies on that itself: it reads a large local file with several threads at once (up to six,
+# set by the option ``mode.max_threads``). Work on Python objects needs the GIL:
+# ``pd.to_datetime`` on date strings that were already read goes through them one by one.
+#
+# To see what that means in time, switch pandas' own threads off (``mode.max_threads`` set to
+# 1, in a ``with`` block), then parse two monthly files one after the other in one thread, and
+# both at once in two threads, for three steps: ``read_csv`` alone, ``read_csv`` that also
+# parses the two date columns, and ``pd.to_datetime`` on the date strings. Where a step lets go
+# of the GIL, two threads on two free cores take about half the time of one; where it holds the
+# GIL, they take turns and gain nothing.
+#
+# The measurement, like everything that runs work in this lesson, sits under
+# ``if __name__ == "__main__":``: the lesson starts clusters of worker processes later, and each
+# of them imports this script (see the previous lesson).
+import os
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-import dask.dataframe as dd
-from dask.system import CPU_COUNT
-from distributed import Client, LocalCluster
+import pandas as pd
 from tutorial_helpers import bikes
+from tutorial_helpers.timing import compare
 
-files = bikes.trip_files()[4 : 4 + CPU_COUNT]  # one month per core, from May
+all_files = bikes.trip_files()
 trip_dtypes = {"birth year": "float64", "end station id": "float64"}
+two_months = all_files[6:8]  # July and August, the largest files
+dates = ["starttime", "stoptime"]
 
 
-def station_stats(files):
-    trips = dd.read_csv(files, dtype=trip_dtypes)
-    return trips.groupby("start station name")["tripduration"].agg(["count", "mean"]).compute()
+def read(path):
+    return pd.read_csv(path, dtype=trip_dtypes)
+
+
+def read_with_dates(path):
+    return pd.read_csv(path, dtype=trip_dtypes, parse_dates=dates)
+
+
+def to_dates(text):
+    return text.apply(pd.to_datetime)
 
 
 # %%
-# The shapes to compare
-# ---------------------
-# Every way of using all the cores, workers × threads per worker, plus one worker with one
-# thread as the baseline.
-shapes = [(1, 1)] + [(w, CPU_COUNT // w) for w in range(1, CPU_COUNT + 1) if CPU_COUNT % w == 0]
+# ``on_threads`` makes the function to time: it runs one step on both inputs in a pool of one or
+# two threads, and records the CPU time the whole process used (``time.process_time``, all its
+# threads together). CPU time divided by wall time is the number of cores kept busy.
+cpu_seconds = {}
+
+
+def on_threads(step, inputs, threads, name):
+    def run():
+        start = time.process_time()
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(step, inputs))
+        cpu_seconds.setdefault(name, []).append(time.process_time() - start)
+
+    return run
+
+
+if __name__ == "__main__":
+    date_text = [pd.read_csv(path, usecols=dates) for path in two_months]  # strings, not dates
+    steps = {
+        "read_csv": (read, two_months),
+        "read_csv(parse_dates=…)": (read_with_dates, two_months),
+        "pd.to_datetime": (to_dates, date_text),
+    }
+    runs = {}
+    for step, (function, inputs) in steps.items():
+        for threads in [1, 2]:
+            name = f"{step}, {threads} thread{'s' if threads > 1 else ''}"
+            runs[name] = on_threads(function, inputs, threads, name)
+    with pd.option_context("mode.max_threads", 1):  # one thread means one thread
+        gil_timings = compare(runs)
+    *table, _ = repr(gil_timings).splitlines()  # its caption would name a Dask scheduler: none ran
+    print("\n".join(table))
+    print(f"Wall time, median of {gil_timings.repeat} runs after {gil_timings.warmup} warm-up run; "
+          f"threads of one Python process, no Dask; machine: {os.cpu_count()} cores.")
+
+# %%
+# What each step did with two threads: the sentence compares the wall times above; the lines
+# under it give the median CPU time of the timed runs against their median wall time. One
+# thread keeps at most one core busy, so a figure well under 1 there means that other programs
+# were using the cores too.
+if __name__ == "__main__":
+    cores_busy = {}
+    for step in steps:
+        print(gil_timings.verdict(
+            f"{step}, 2 threads", f"{step}, 1 thread",
+            otherwise="Two threads that take turns for the GIL add the cost of switching "
+            "between them, and other programs may have been using the cores.",
+        ))
+        for threads in ["1 thread", "2 threads"]:
+            name = f"{step}, {threads}"
+            cpu = statistics.median(cpu_seconds[name][gil_timings.warmup:])
+            cores_busy[name] = cpu / gil_timings[name].median
+            print(f"    {threads}: {cpu:.2f} s of CPU in {gil_timings[name].median:.2f} s, "
+                  f"{cores_busy[name]:.1f} cores busy")
+
+# %%
+# Reading the measurement: a step that lets go of the GIL for most of its time can use a second
+# core; one that holds it cannot, however many threads it gets. A machine whose cores are busy
+# with other programs shows less of any gain, for threads and processes alike: the sentences
+# above say what happened on the machine that built this page. To watch the GIL directly, a
+# sampling profiler such as `py-spy <https://github.com/benfred/py-spy>`_ records which thread
+# holds it (``py-spy record --gil``).
+#
+# What this means for a cluster
+# -----------------------------
+# A Dask analysis mixes both kinds of work, so how the cores are split into processes and
+# threads can matter. The workload: the year's twelve monthly files, one partition each; the
+# start and stop times read as text and converted with ``to_datetime`` (work that holds the
+# GIL, as measured above), and the mean ride length in minutes per start station computed from
+# them. The cluster shapes use the cores this job was granted, at most 8, so that the page
+# stays quick to build on a big node.
+import dask.dataframe as dd
+from distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+
+def station_minutes(files):
+    trips = dd.read_csv(files, dtype=trip_dtypes)  # the dates stay text
+    start, stop = (dd.to_datetime(trips[column]) for column in dates)
+    minutes = (stop - start).dt.total_seconds() / 60
+    return minutes.groupby(trips["start station name"]).agg(["count", "mean"]).compute()
+
+
+cores = min(granted_cores(), 8)
+shapes = [(w, cores // w) for w in range(1, cores + 1) if cores % w == 0]
 [f"{workers} × {threads}" for workers, threads in shapes]
 
 # %%
 # Timing one cluster shape
 # ------------------------
-# Start the cluster, warm it up with one untimed run (each worker imports pandas on its first
-# task, and the files land in the operating system's cache), then time three runs and close
-# it. Only the runs are timed: a cluster starts once per program, and its start-up tells
-# nothing about the work.
+# Start the cluster, warm it up with one untimed run on one file (each worker imports pandas on
+# its first task), then time three runs and close it. Only the runs are timed: a cluster starts
+# once per program, and its start-up tells nothing about the work.
 
 
-def time_cluster(n_workers, threads_per_worker, workload=station_stats, repeat=3):
+def time_cluster(n_workers, threads_per_worker, workload=station_minutes, repeat=3):
     with LocalCluster(
         n_workers=n_workers, threads_per_worker=threads_per_worker,
         host="127.0.0.1", dashboard_address="127.0.0.1:0",
     ) as cluster, Client(cluster) as client:
         client.wait_for_workers(n_workers)
-        workload(files)  # warm-up, not timed
+        workload(all_files[:1])  # warm-up, not timed
         seconds = []
         for _ in range(repeat):
             start = time.perf_counter()
-            result = workload(files)
+            result = workload(all_files)
             seconds.append(time.perf_counter() - start)
     return seconds, result
 
@@ -95,38 +202,23 @@ def time_cluster(n_workers, threads_per_worker, workload=station_stats, repeat=3
 # Measure every shape
 # -------------------
 # One cluster at a time, each closed before the next starts, so they never compete for the
-# cores. Every shape must give the same answer.
-if __name__ == "__main__":
-    seconds_by_shape = {}
-    for n_workers, threads in shapes:
-        seconds_by_shape[n_workers, threads], result = time_cluster(n_workers, threads)
-        if (n_workers, threads) == (1, 1):
-            baseline_result = result.sort_index()
-        assert result.sort_index().equals(baseline_result), "every shape gives the same answer"
-        print(f"{n_workers} × {threads}: {[round(s, 2) for s in seconds_by_shape[n_workers, threads]]} s")
-
-# %%
-# The table
-# ---------
-# Median and spread of the three runs, and the speed-up over one worker with one thread
-# (``vs 1 × 1``).
-import pandas as pd
+# cores. Every shape must give the same answer. ``Timings`` shows the runs as the other lessons'
+# tables do.
+from tutorial_helpers.timing import Timing, Timings
 
 if __name__ == "__main__":
-    grid = pd.DataFrame(
-        [
-            {
-                "workers × threads": f"{w} × {t}",
-                "median (s)": statistics.median(s),
-                "min (s)": min(s),
-                "max (s)": max(s),
-            }
-            for (w, t), s in seconds_by_shape.items()
-        ]
-    ).set_index("workers × threads")
-    grid["vs 1 × 1"] = grid.loc["1 × 1", "median (s)"] / grid["median (s)"]
-    print(f"{len(files)} monthly files, {CPU_COUNT} cores")
-    print(grid.round(2).to_string())
+    seconds_by_shape, results = {}, {}
+    for shape in shapes:
+        seconds_by_shape[shape], results[shape] = time_cluster(*shape)
+    result, *others = results.values()
+    for other in others:  # the same answer, up to rounding: the sums may add up in another order
+        pd.testing.assert_frame_equal(other.sort_index(), result.sort_index())
+    shape_timings = Timings(
+        [Timing(f"{w} × {t}", tuple(s), None) for (w, t), s in seconds_by_shape.items()],
+        repeat=3, warmup=1,
+        measured_on=f"one LocalCluster per row, {cores} of this machine's {os.cpu_count()} cores",
+    )
+    print(shape_timings)
 
 # %%
 # The plot
@@ -135,31 +227,33 @@ if __name__ == "__main__":
 import matplotlib.pyplot as plt
 
 if __name__ == "__main__":
-    fig, ax = plt.subplots(figsize=(6, 0.6 * len(grid) + 1.2))
-    spread = [grid["median (s)"] - grid["min (s)"], grid["max (s)"] - grid["median (s)"]]
-    ax.barh(grid.index, grid["median (s)"], xerr=spread, color="tab:blue", capsize=4)
+    names = [t.name for t in shape_timings.timings]
+    medians = [t.median for t in shape_timings.timings]
+    spread = [[m - min(t.seconds) for m, t in zip(medians, shape_timings.timings)],
+              [max(t.seconds) - m for m, t in zip(medians, shape_timings.timings)]]
+    fig, ax = plt.subplots(figsize=(6, 0.6 * len(names) + 1.2))
+    ax.barh(names, medians, xerr=spread, color="tab:blue", capsize=4)
     ax.invert_yaxis()
     ax.set(xlabel="wall time (s), median of 3 runs", ylabel="workers × threads per worker",
-           title=f"Station summary of {len(files)} months, {CPU_COUNT} cores")
+           title=f"Mean ride per station, 12 months, {cores} cores")
     plt.tight_layout()
 
 # %%
 # Reading the result
 # ------------------
-# Against the baseline, the other shapes can use every core: the files are read in parallel.
-# Between those shapes, the two costs above decide. Threads lose time where the tasks hold the
-# GIL: ``read_csv`` does, for part of its parsing. Processes lose time moving data between
-# workers: here that is only the small per-station summaries, but each worker process also
-# needs its own copy of pandas in memory. On a busy machine the spread of the runs can be as
-# large as the differences, and cores that other programs are using are not really yours:
-# look at the min – max columns before calling a winner, and measure your own workload before
-# choosing. When you do not choose, ``LocalCluster()``
-# splits the cores for you (a few threads per process on larger machines).
+# Every shape uses the same cores; the two costs above decide between them. Threads of one
+# worker take turns wherever the work holds the GIL, here while ``to_datetime`` parses the
+# dates. Worker processes never wait for each other, but send their results between them: here
+# only the small per-station summaries. On a machine whose cores are busy with other programs, the
+# spread of the runs can be as large as the differences: read the min – max column before
+# calling a winner, and measure your own workload before choosing. When you do not choose,
+# ``LocalCluster()`` splits the cores for you (a few threads per process on larger machines).
 if __name__ == "__main__":
-    full = grid.drop(index="1 × 1")
-    print(f"fastest shape using every core, by median: {full['median (s)'].idxmin()}, "
-          f"{full['median (s)'].max() / full['median (s)'].min():.2f}× faster than the slowest; "
-          f"all cores vs 1 × 1: {grid.loc[full['median (s)'].idxmin(), 'vs 1 × 1']:.2f}×")
+    print(shape_timings.verdict(
+        f"{cores} × 1", f"1 × {cores}",
+        otherwise="Processes pay to send results between them; where the work lets go of the "
+        "GIL for most of its time, threads lose little and pay nothing to share data.",
+    ))
 
 # %%
 # The same analysis as a batch script
@@ -199,8 +293,11 @@ if __name__ == "__main__":
 # Key points
 # ----------
 # - Threads share memory but take turns on Python code (the GIL); processes run Python in
-#   parallel but pay to move data between them. pandas and NumPy release the GIL in much of
-#   their work, pure Python never does.
+#   parallel but pay to move data between them.
+# - pandas' C parser tokenizes and converts numbers (in pandas 3.1 also the ISO dates of
+#   ``parse_dates``) without the GIL; ``pd.to_datetime`` on strings, like other work on Python
+#   objects, holds it. Whether a step lets threads overlap is a measurement: one thread against
+#   two on the same inputs, wall time and CPU time, with pandas' own threads switched off.
 # - Measure the shapes for your workload: start each cluster, warm it up, time several runs,
 #   close it; keep start-up out of the clock.
 # - A batch script takes the shape from its command line (``argparse``), keeps the cluster in a
@@ -208,22 +305,29 @@ if __name__ == "__main__":
 #
 # Exercise
 # --------
-# Parsing dates adds work that holds the GIL longer. Time ``trips_per_hour`` below, which parses
-# the start times, on one worker with all the cores as threads and on one worker per core, with
-# ``time_cluster``. Which shape wins now?
+# Let ``read_csv`` parse the dates instead (``parse_dates=dates``), which the measurement
+# above found to hold the GIL far less than ``to_datetime``. Time that version of
+# ``station_minutes`` on one worker with all the cores as threads and on one worker per core,
+# with ``time_cluster``, and let ``verdict`` say which won now.
 #
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
-#       def trips_per_hour(files):
-#           trips = dd.read_csv(files, dtype=trip_dtypes, parse_dates=["starttime"])
-#           return trips["starttime"].dt.hour.value_counts(split_out=1).compute()
+#       def station_minutes_parsed(files):
+#           trips = dd.read_csv(files, dtype=trip_dtypes, parse_dates=dates)
+#           minutes = (trips["stoptime"] - trips["starttime"]).dt.total_seconds() / 60
+#           return minutes.groupby(trips["start station name"]).agg(["count", "mean"]).compute()
 #
 #
 #       if __name__ == "__main__":
-#           hour_seconds = {
-#               shape: statistics.median(time_cluster(*shape, workload=trips_per_hour)[0])
-#               for shape in [(1, CPU_COUNT), (CPU_COUNT, 1)]
+#           plain = {
+#               f"{w} × {t}": time_cluster(w, t, workload=station_minutes_parsed)[0]
+#               for w, t in [(1, cores), (cores, 1)]
 #           }
-#           print(hour_seconds)
+#           plain_timings = Timings(
+#               [Timing(name, tuple(s), None) for name, s in plain.items()], repeat=3, warmup=1,
+#               measured_on=f"one LocalCluster per row, on {cores} cores",
+#           )
+#           print(plain_timings)
+#           print(plain_timings.verdict(f"1 × {cores}", f"{cores} × 1"))

@@ -215,13 +215,16 @@ if __name__ == "__main__":
     (worker_log,) = client.get_worker_logs().values()
     for level, line in reversed(worker_log):
         if "memory" in line and level == "WARNING":
-            print(line.split(" - ", 3)[-1][:160])
+            message = line.split(" - ", 3)[-1]
+            print(message.split("; see ")[0])  # without the link to the documentation
 
 # %%
 # The last threshold, *terminate* (95 %), is not shown here on purpose: the nanny, a small
 # process that watches each worker, kills the worker and starts a fresh one. Everything that
-# worker held is lost and must be recomputed; if the same task takes down three workers in a
-# row, Dask gives up on it with a ``KilledWorker`` error. Spilling and pausing exist to make
+# worker held is lost and must be recomputed. Each time a worker dies while running a task, the
+# scheduler counts it against that task: past ``distributed.scheduler.allowed-failures``
+# (three by default, so at the fourth death) it gives up on the task with a ``KilledWorker``
+# error. Spilling and pausing exist to make
 # that rare: size ``memory_limit`` so that your largest chunks, times the threads per worker,
 # fit with room to spare.
 #

@@ -95,7 +95,7 @@ import dask
 lazy_counts = [dask.delayed(count_inside)(points_per_chunk, seed) for seed in seeds]
 lazy_total = dask.delayed(sum)(lazy_counts)
 lazy_pi = lazy_total * 4 / n_points
-lazy_pi
+print(f"lazy_pi: a {type(lazy_pi).__name__} object, a graph of {len(lazy_pi.dask)} tasks, not a number")
 
 # %%
 # The graph
@@ -150,7 +150,7 @@ print(f"4 chunks: π ≈ {pi_delayed:.5f}   8 chunks: π ≈ {pi_eight:.5f}")
 # - Give each chunk of random work its own seed: the result is then reproducible and identical
 #   to the serial loop with the same seeds.
 # - Whether the graph runs faster than the loop depends on where it runs: the next lesson
-#   measures it on one and two worker processes.
+#   measures it on clusters of one, two and more worker processes.
 #
 # Exercise
 # --------

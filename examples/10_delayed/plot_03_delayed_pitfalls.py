@@ -1,16 +1,19 @@
 """
-dask.delayed pitfalls: task size, compute in loops, big inputs, mutation
-========================================================================
+dask.delayed pitfalls: six mistakes and their fixes
+===================================================
 
-Four mistakes make delayed code slow or wrong: tasks too small for their overhead, calling
-``compute()`` inside a loop, passing a big object into many calls, and functions that change
-their inputs. Each is shown with the Monte-Carlo π of this section, measured where it costs
-time, and paired with its fix.
+Six mistakes make delayed code slow or wrong: calling the function before Dask sees it, tasks
+too small for their overhead, calling ``compute()`` inside a loop, building or computing
+delayed calls inside a task, passing a big object into many calls, and task functions that
+change their inputs or global state. Each is shown with the Monte-Carlo π of this section,
+measured where it costs time, and paired with its fix (Dask's own list is its `delayed best
+practices <https://docs.dask.org/en/stable/delayed-best-practices.html>`_).
 
-**You will be able to:** size tasks so the overhead stays small, compute many results in one
-call, hand big data to Dask once, and write task functions that leave their inputs alone.
+**You will be able to:** wrap the function rather than its result, size tasks so the overhead
+stays small, compute many results in one call, build graphs outside tasks, hand big data to
+Dask once, and write task functions whose only effect is their return value.
 
-**Estimated time:** 25 minutes.
+**Estimated time:** 35 minutes.
 """
 
 # %%
@@ -49,7 +52,24 @@ def count_inside(n_points, seed):
 
 
 # %%
-# Pitfall 1: tasks too small
+# Pitfall 1: ``dask.delayed(f(x))`` instead of ``dask.delayed(f)(x)``
+# -------------------------------------------------------------------
+# ``dask.delayed`` takes the function, and the call that follows takes its arguments:
+# ``dask.delayed(f)(x)``. Written ``dask.delayed(f(x))``, Python calls ``f(x)`` first, on that
+# line and in this process, and Dask only wraps the finished result. The graphs show it: on the
+# left, a task that will call ``count_inside`` when computed; on the right, a value that was
+# counted already, with no task left to run anywhere else.
+lazy_count = dask.delayed(count_inside)(100_000, 0)
+eager_count = dask.delayed(count_inside(100_000, 0))  # count_inside runs here, now
+dask.visualize(lazy_count, eager_count)
+
+# %%
+# Both hold the same number, but only the left one is work that Dask can schedule, on a worker
+# and beside other tasks.
+print("same count:", lazy_count.compute() == eager_count.compute())
+
+# %%
+# Pitfall 2: tasks too small
 # --------------------------
 # Every :term:`task` costs the scheduler bookkeeping, and on a cluster a trip to a worker and back: a
 # fixed cost, whatever the task does. Split the same 400,000 points into 2, 10, 50 and 250
@@ -85,16 +105,22 @@ ax.plot(task_counts, medians, "o-")
 ax.set(xscale="log", xlabel="tasks (same 400,000 points in total)", ylabel="median wall time (s)",
        ylim=(0, None), title="Same work, more tasks")
 plt.tight_layout()
+names = [t.name for t in task_size_timings.timings]
+print(task_size_timings.verdict(
+    names[1], names[3], otherwise="With dozens of workers, 250 small tasks keep more of them "
+    "busy than 10, and that outweighs their overhead.",
+))
 per_task = (medians[3] - medians[1]) / (task_counts[3] - task_counts[1])
-print(f"about {per_task * 1000:.2f} ms of overhead per task")
+if min(task_size_timings[names[3]].seconds) > max(task_size_timings[names[1]].seconds):
+    print(f"about {per_task * 1000:.2f} ms of overhead per task")
 
 # %%
 # The fix: give every task enough work that its overhead does not matter (Dask's best-practice
-# guide suggests at least a tenth of a second each), and have a few tasks per worker, not
-# thousands. 250 chunks of 1,600 points are the same work as two chunks of 200,000, but not
-# the same time.
+# guide puts the overhead at a few hundred microseconds per task), and have a few tasks per
+# worker, not thousands: 250 chunks of 1,600 points are the same work as two chunks of 200,000,
+# but 125 times the bookkeeping.
 #
-# Pitfall 2: ``compute()`` inside a loop
+# Pitfall 3: ``compute()`` inside a loop
 # --------------------------------------
 # Each ``compute()`` runs a graph to the end and waits for it. Called once per chunk in a loop,
 # it runs one task at a time, however many workers there are. Collect the ``Delayed`` objects
@@ -116,10 +142,46 @@ loop_timings
 # %%
 # Both give the same counts; only the waiting differs.
 assert compute_in_a_loop() == compute_once()
-print(f"one dask.compute was {loop_timings.speedup('compute() in the loop', 'one dask.compute'):.2f}× faster")
+print(loop_timings.verdict(
+    "one dask.compute", "compute() in the loop",
+    otherwise="With one worker thread, or a scheduler busy with other work, there is nothing "
+    "to run side by side, and the loop only adds a round trip per call.",
+))
 
 # %%
-# Pitfall 3: a big object passed into many calls
+# Pitfall 4: delayed calls built or computed inside a task
+# --------------------------------------------------------
+# A delayed function should do the work itself, not plan more work. Here one delayed function
+# builds the delayed calls for a π estimate and returns them: computing it runs one task, which
+# returns a list of ``Delayed`` objects, and no point has been counted.
+
+
+@dask.delayed
+def pi_tasks_in_a_task(n_tasks):
+    return [dask.delayed(count_inside)(total_points // n_tasks, seed) for seed in range(n_tasks)]
+
+
+returned = pi_tasks_in_a_task(4).compute()
+print(f"computing it returned {len(returned)} {type(returned[0]).__name__} objects, not counts")
+
+# %%
+# Calling ``compute()`` inside the task instead runs a whole computation from within one task,
+# which waits for it while holding its worker thread; when every thread is held that way, the
+# inner tasks have nowhere to run. (A task that must start others should use
+# ``distributed.worker_client()``, which lets it step aside while it waits.) The fix is simpler:
+# building delayed calls takes no time, so do it in a plain function, in your own session, and
+# compute everything once.
+
+
+def pi_tasks(n_tasks):
+    return [dask.delayed(count_inside)(total_points // n_tasks, seed) for seed in range(n_tasks)]
+
+
+nested_fixed = dask.compute(*pi_tasks(4))
+print(f"π ≈ {4 * sum(nested_fixed) / total_points:.4f} from {len(nested_fixed)} tasks")
+
+# %%
+# Pitfall 5: a big object passed into many calls
 # ----------------------------------------------
 # Passing a NumPy array straight into a delayed call puts the array itself into that task.
 # Sixteen calls with the same 16 MB array make sixteen tasks that each carry it: on a cluster,
@@ -194,13 +256,21 @@ big_input_timings = compare({name: computed(tasks) for name, tasks in ways.items
 big_input_timings
 
 # %%
-# Pitfall 4: functions that change their inputs
-# ---------------------------------------------
-# Dask assumes a task leaves its inputs alone. This function scales an array *in place*:
-# ``/=`` writes into the array it was given. Two lazy results use the same array. Computed in
-# this process (the single-threaded ``"sync"`` scheduler here; threads behave the same), the
-# first computation changes the caller's array, and the second one then sums the changed
-# numbers, not the ones it was given.
+# Making the array in a task against putting it into every call:
+print(big_input_timings.verdict(
+    "array made by a task", "array in every call",
+    otherwise="Without a cluster nothing travels, and making the array only adds the time to "
+    "draw its numbers.",
+))
+
+# %%
+# Pitfall 6: tasks that change their inputs or global state
+# ---------------------------------------------------------
+# Dask assumes a task's only effect is its return value. This function scales an array *in
+# place*: ``/=`` writes into the array it was given. Two lazy results use the same array.
+# Computed in this process (the single-threaded ``"sync"`` scheduler here; threads behave the
+# same), the first computation changes the caller's array, and the second one then sums the
+# changed numbers, not the ones it was given.
 
 
 def scale_in_place(values):
@@ -212,14 +282,48 @@ data = np.array([1.0, 2.0, 4.0])
 lazy_scaled = dask.delayed(scale_in_place)(data)
 lazy_total = dask.delayed(np.sum)(data)
 scaled = lazy_scaled.compute(scheduler="sync")
-total = lazy_total.compute(scheduler="sync")
+total = float(lazy_total.compute(scheduler="sync"))
 print(f"scaled {scaled}, sum {total}, original array now {data}")
 
 # %%
-# On worker processes each task gets its own copy of the array, so there the same code sums
-# the original numbers and never changes ``data``: the answer depends on the scheduler and on the order of the
-# computations. The fix is to return a new object instead of changing the input. Then every
-# scheduler agrees.
+# Global state goes the same way. This task function records each call in a list at the top
+# level of the script: a side effect, not a result. Nothing happens until something computes
+# it; then the list that grows is the one in whichever process ran the task.
+calls = []
+
+
+def recorded(x):
+    calls.append(x)  # global state: a list in the process that runs the task
+    return x
+
+
+lazy_calls = [dask.delayed(recorded)(i) for i in range(4)]
+print(f"before compute: {len(calls)} calls recorded")
+recorded_sync = dask.compute(*lazy_calls, scheduler="sync")
+print(f"computed in this process: {len(calls)} calls recorded")
+
+# %%
+# Now both again on the default scheduler, with a fresh array and an empty list. When this page
+# was built, that was the build's cluster of worker processes, where each task receives its own
+# copy of its inputs and appends to its own worker's list. Run without a ``Client``, it is the
+# threaded scheduler in this process, which behaves as ``"sync"`` did above. What happened
+# here:
+from tutorial_helpers.timing import describe
+
+data_elsewhere = np.array([1.0, 2.0, 4.0])
+scaled_elsewhere = dask.delayed(scale_in_place)(data_elsewhere).compute()
+total_elsewhere = float(dask.delayed(np.sum)(data_elsewhere).compute())
+calls.clear()
+dask.compute(*[dask.delayed(recorded)(i) for i in range(4)])
+print(f"computed on {describe().split(';')[0]}:")
+print(f"  sum {total_elsewhere}, original array now {data_elsewhere}; {len(calls)} calls recorded here")
+
+# %%
+# The same code gave different answers on different schedulers: the sum depends on whether the
+# caller's array was changed first, and the record on where the tasks ran. The fix is to give
+# tasks no effect but their result: return a new object instead of changing the input (or
+# change a copy), and return what you want to collect instead of appending it to a global.
+# Then every scheduler agrees.
 
 
 def scale(values):
@@ -230,24 +334,28 @@ data = np.array([1.0, 2.0, 4.0])
 lazy_scaled = dask.delayed(scale)(data)
 lazy_total = dask.delayed(np.sum)(data)
 scaled = lazy_scaled.compute(scheduler="sync")
-total = lazy_total.compute(scheduler="sync")
+total = float(lazy_total.compute(scheduler="sync"))
 print(f"scaled {scaled}, sum {total}, original array still {data}")
 
 # %%
 # Key points
 # ----------
+# - Wrap the function, not its result: ``dask.delayed(f)(x)``; ``dask.delayed(f(x))`` runs
+#   ``f`` at once, in your session.
 # - Each task has a fixed cost (measured above): give tasks enough work that it does not
 #   matter, and a few tasks per worker rather than thousands.
 # - Collect ``Delayed`` objects and compute them together with one ``dask.compute(*tasks)``;
 #   ``compute()`` in a loop runs one task at a time.
+# - Build delayed calls in plain functions, not inside tasks; do not call ``compute()`` inside
+#   a task.
 # - Do not pass a big object into every call: wrap it once with ``dask.delayed(big)``, or
 #   better, create or load it inside a task so it never travels from your session.
-# - Task functions must not change their inputs: return new objects, or results will depend on
-#   the scheduler and the order tasks happen to run in.
+# - A task's only effect should be its result: no changed inputs, no global state. Otherwise
+#   results depend on the scheduler and on the order tasks happen to run in.
 #
 # Exercise
 # --------
-# Find the fastest way to split the 400,000 points of pitfall 1 among 2, 4, 8 and 16 tasks on
+# Find the fastest way to split the 400,000 points of pitfall 2 among 2, 4, 8 and 16 tasks on
 # the scheduler you have. Time the four with ``compare``, and check that every split gives an
 # estimate within 0.01 of π.
 #
