@@ -37,7 +37,29 @@ def directives(text: str) -> tuple[str, dict[str, str]]:
         (slots,) = [words[2] for words in sge if words[0] == "-pe"]
         return "sge", {"NSLOTS": slots}
     tasks = slurm.get("ntasks") or str(int(slurm["nodes"]) * int(slurm["ntasks-per-node"]))
-    return "slurm", {"SLURM_CPUS_PER_TASK": slurm["cpus-per-task"], "SLURM_NTASKS": tasks}
+    env = {"SLURM_CPUS_PER_TASK": slurm["cpus-per-task"], "SLURM_NTASKS": tasks}
+    if "mem" in slurm:  # --mem=32G: Slurm gives it in MB
+        env["SLURM_MEM_PER_NODE"] = str(_mebibytes(slurm["mem"]))
+    return "slurm", env
+
+
+def _mebibytes(size: str) -> int:
+    """``4G``, ``3686MiB``, ``2GB`` as MiB (batch systems count memory in powers of 1024)."""
+    number, unit = re.fullmatch(r"(\d+)([KMGT]?)(?:i?B)?", size).groups()
+    return int(number) * {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024**2}[unit]
+
+
+def memory_requested_per_core(text: str) -> int:
+    """MiB per core the job asks the batch system for."""
+    kind, env = directives(text)
+    if kind == "sge":
+        (spec,) = re.findall(r"^#\$ -l mem_per_core=(\S+)", text, re.M)
+        return _mebibytes(spec)
+    slurm = dict(line.removeprefix("#SBATCH").strip().lstrip("-").split("=", 1)
+                 for line in text.splitlines() if line.startswith("#SBATCH"))
+    if "mem-per-cpu" in slurm:
+        return _mebibytes(slurm["mem-per-cpu"])
+    return _mebibytes(slurm["mem"]) // int(env["SLURM_CPUS_PER_TASK"])
 
 
 def cores_requested(text: str) -> int:
@@ -101,6 +123,9 @@ def test_one_node_script_uses_the_cores_it_requests(script, cores, tmp_path):
     assert python[:2] == ["python", "bikes_batch.py"]
     workers, threads = option(python, "--workers"), option(python, "--threads")
     assert workers >= 1 and workers * threads == cores
+    # Each worker's memory limit: under its share of the memory the job asks for.
+    limit = _mebibytes(python[python.index("--memory-limit") + 1])
+    assert 0.8 * threads * memory_requested_per_core(text) <= limit < threads * memory_requested_per_core(text)
 
 
 @pytest.mark.parametrize("script", MPI, ids=[s.name for s in MPI])
@@ -112,3 +137,6 @@ def test_mpi_script_starts_one_rank_per_core(script, tmp_path):
     assert mpirun[3:5] == ["python", "bikes_mpi.py"]
     assert (FOLDER / "bikes_mpi.py").exists()
     assert mpirun[mpirun.index("--interface") + 1] == "ib0"
+    # One core per worker: its memory limit is under the memory per core the job asks for.
+    limit = _mebibytes(mpirun[mpirun.index("--memory-limit") + 1])
+    assert 0.8 * memory_requested_per_core(text) <= limit < memory_requested_per_core(text)

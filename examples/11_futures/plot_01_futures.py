@@ -42,6 +42,10 @@ further work, cancel futures, and inspect the exception and traceback of a faile
 # the network, serialising data as on a real cluster, and ``host`` and ``dashboard_address``
 # keep that network on this machine's loopback interface. ``silence_logs`` keeps the workers'
 # log messages about the failure we cause on purpose below off the page.
+#
+# A ``Client``'s own repr lists random ids, ports and the dashboard's address, which change on
+# every run; ``client.scheduler_info()`` holds the facts that matter: how many workers, with how
+# many threads and how much memory each.
 import logging
 
 from distributed import Client, LocalCluster
@@ -56,7 +60,9 @@ cluster = LocalCluster(
     silence_logs=logging.CRITICAL,
 )
 client = Client(cluster)
-client
+for worker in sorted(client.scheduler_info()["workers"].values(), key=lambda w: w["name"]):
+    memory = worker["memory_limit"] / 2**30
+    print(f"worker {worker['name']}: {worker['nthreads']} thread, memory limit {memory:.1f} GiB")
 
 # %%
 # The work: count random points inside a quarter circle
@@ -147,7 +153,12 @@ import dask
 
 parts = [dask.delayed(count_inside)(chunk, seed) for seed in seeds]
 pi_delayed = dask.delayed(estimate_pi)(parts, chunk)
-pi_delayed.visualize()
+
+# %%
+# Sixteen chunks make a graph too wide to read, so we draw the same plan for four: one
+# ``count_inside`` task per seed, all feeding one ``estimate_pi``.
+small_parts = [dask.delayed(count_inside)(chunk, seed) for seed in range(4)]
+dask.delayed(estimate_pi)(small_parts, chunk).visualize()
 
 # %%
 pi_from_delayed = pi_delayed.compute()

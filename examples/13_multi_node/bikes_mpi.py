@@ -10,7 +10,9 @@ client. When the client finishes, the scheduler and workers shut down and ``mpir
 
 ``--interface`` names the network the Dask services listen on: ``lo`` (loopback, the default)
 keeps everything on one machine; on a cluster, give the nodes' fast network, e.g.
-``--interface ib0`` for InfiniBand. The workers read the trip files themselves, so the data
+``--interface ib0`` for InfiniBand. ``--memory-limit`` is each worker's limit: a little under
+the memory per core your job asked for (each worker has one thread, on one core), so that Dask
+spills to disk before the batch system kills the job. The workers read the trip files themselves, so the data
 (``DASK_COURSE_DATA``) must be on a filesystem that every node sees.
 """
 
@@ -26,11 +28,13 @@ from tutorial_helpers import bikes
 
 parser = argparse.ArgumentParser(description="The bikes analysis on a cluster from MPI ranks.")
 parser.add_argument("--interface", default="lo", help="network: lo (default), eth0, ib0, ...")
+parser.add_argument("--memory-limit", default="auto",
+                    help="per worker, e.g. 1800MiB (default auto: a share of this machine's memory)")
 args = parser.parse_args()
 
 # The dashboard listens on the scheduler's node only, on a free port its log names:
 # reach it through an SSH tunnel.
-initialize(interface=args.interface, dashboard_address="127.0.0.1:0")
+initialize(interface=args.interface, dashboard_address="127.0.0.1:0", memory_limit=args.memory_limit)
 
 # Only rank 1 gets here. Client() finds the scheduler that initialize() started.
 with Client() as client:

@@ -15,8 +15,14 @@
 # work, 2 or 4 for pandas and NumPy.
 THREADS=2
 WORKERS=$((SLURM_CPUS_PER_TASK / THREADS))
+# Each worker's memory limit: its share of the job's memory (--mem, which
+# Slurm puts in SLURM_MEM_PER_NODE, in MB), less 10 %, so that Dask spills
+# to disk before Slurm kills the job for going over it. Without it, Dask
+# would assume the whole node's memory.
+MEMORY_LIMIT="$((SLURM_MEM_PER_NODE * 9 / 10 / WORKERS))MiB"
 
 module load python  # your site's Python module; the name varies
 source "$HOME/dask-course/.venv/bin/activate"  # the environment with Dask
 
-python bikes_batch.py --workers "$WORKERS" --threads "$THREADS"
+python bikes_batch.py --workers "$WORKERS" --threads "$THREADS" \
+    --memory-limit "$MEMORY_LIMIT"

@@ -15,5 +15,8 @@ source "$HOME/dask-course/.venv/bin/activate"  # Dask, mpi4py, dask-mpi
 
 # One MPI rank per task (SLURM_NTASKS = nodes × tasks per node): rank 0 is
 # the scheduler, rank 1 runs the script, the others are workers. Dask talks
-# over InfiniBand (ib0).
-mpirun -n "$SLURM_NTASKS" python bikes_mpi.py --interface ib0
+# over InfiniBand (ib0). Each worker (one core) gets a memory limit under
+# the 2 GB per core asked for above (1,800 MiB: 10 % headroom), so that Dask
+# spills to disk before Slurm kills the job; without it, Dask would assume
+# a share of the node's.
+mpirun -n "$SLURM_NTASKS" python bikes_mpi.py --interface ib0 --memory-limit 1800MiB

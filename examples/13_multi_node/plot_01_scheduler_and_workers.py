@@ -64,7 +64,8 @@ scheduler_file.name
 # ``--dashboard-address 127.0.0.1:0``), so nothing on the network can reach them and no two
 # runs clash. Each worker gets one thread and 2 GiB of memory. ``--no-nanny`` runs each worker
 # in the very process we start, so stopping that process stops the worker; by default a small
-# :term:`nanny` process starts the worker as its child and restarts it if it dies.
+# :term:`nanny` process starts the worker as its child and restarts it if it dies. (The
+# temporary folder's name changes on every run; the commands show it as ``TMP``.)
 import shlex
 
 
@@ -80,7 +81,7 @@ def worker_command(scheduler_file):
 
 
 for command in (scheduler_command(scheduler_file), worker_command(scheduler_file)):
-    print(shlex.join(command))
+    print(shlex.join(command).replace(folder.name, "TMP"))
 
 # %%
 # Wait for the scheduler, but not forever
@@ -164,8 +165,9 @@ def cluster_by_hand(scheduler_file, n_workers):
 # ----------------------------
 # The analysis is the one of :ref:`dask-dataframe`, unchanged. A new ``Client`` becomes the
 # default scheduler, so a plain ``compute()`` inside the ``with`` block runs on the workers we
-# started. To see where the work went, ``client.run`` calls a function once on every worker:
-# on real nodes each would answer with its own host name.
+# started. To see where the work went, ``client.run`` calls a function once on every worker and
+# returns its answers by worker address: here each worker answers with its host name and process
+# id. On real nodes the host names would differ; here they are all this machine's.
 import os
 import socket
 
@@ -173,7 +175,7 @@ import dask.dataframe as dd
 
 
 def where_am_i():
-    return f"host {socket.gethostname()}, process {os.getpid()}"
+    return socket.gethostname(), os.getpid()
 
 
 def station_counts(files):
@@ -190,13 +192,13 @@ def station_counts(files):
 # ``dask.config.set``. Either way, a ``Client()`` with no arguments then connects to the
 # scheduler at that address instead of starting a cluster of its own. This function connects
 # a second client that way, as another program or a batch job started with
-# ``DASK_SCHEDULER_ADDRESS=tcp://...`` would.
+# ``DASK_SCHEDULER_ADDRESS=tcp://...`` would, and reports how many workers it finds there.
 import dask
 
 
 def connect_like_a_new_program(address):
     with dask.config.set({"scheduler-address": address}), Client() as other_client:
-        return repr(other_client)
+        return len(other_client.scheduler_info()["workers"])
 
 
 # %%
@@ -205,13 +207,19 @@ def connect_like_a_new_program(address):
 # Everything that needs the cluster happens inside one ``with`` block. The workers read the CSV
 # files themselves: on real nodes the data must be on a filesystem they all see, at the same
 # path. (The note at the end of this page names the cluster the site was built on; the counts
-# below come from the two workers started here.)
+# below come from the two workers started here.) Addresses and process ids change on every run,
+# so we print what they tell us rather than the numbers themselves.
 with cluster_by_hand(scheduler_file, n_workers=2) as client:
-    print(client)
-    for worker, place in client.run(where_am_i).items():
-        print(worker, "runs on", place)
+    host = client.scheduler.address.split("://")[1].rsplit(":", 1)[0]
+    print(f"scheduler on {host}, {len(client.scheduler_info()['workers'])} workers connected")
+    places = client.run(where_am_i)
+    hosts = {name for name, _ in places.values()}
+    pids = {pid for _, pid in places.values()}
+    separate = "all separate from this one" if os.getpid() not in pids else "one of them this one"
+    print(f"{len(places)} workers answered: {len(pids)} processes, {separate}, on {len(hosts)} host(s)")
     trips_per_station = station_counts(files).compute()
-    print("Another client sees:", connect_like_a_new_program(client.scheduler.address))
+    other_sees = connect_like_a_new_program(client.scheduler.address)
+    print(f"another client, from the address alone, sees {other_sees} workers")
 
 trips_per_station.nlargest(5)
 
@@ -220,10 +228,14 @@ trips_per_station.nlargest(5)
 # ---------------------------
 # The scheduler's log shows the same story from its side: where it listened, and each worker
 # registering. On a real cluster this log is the first place to look when workers do not show up.
+# The addresses in it change on every run: we print them as ``ADDRESS``.
+import re
+
 log_lines = scheduler_file.with_suffix(".log").read_text().splitlines()
 for line in log_lines:
     if "Scheduler at" in line or "Register worker" in line:
-        print(line.split(" - ")[-1])  # the message, without time and logger
+        message = line.split(" - ")[-1]  # the message, without time and logger
+        print(re.sub(r"\b(?:tcp|tls)://\S+", "ADDRESS", message))
 
 # %%
 # Nothing left running
@@ -329,9 +341,10 @@ with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="
             stranger = "connected"
     except OSError as error:
         stranger = f"refused ({error})"
-print("scheduler at", tls_address)
+protocol, location = tls_address.split("://")
+print(f"scheduler: {protocol} on {location.rsplit(':', 1)[0]}, on a port the system chose")
 print("same counts as before:", tls_counts.sort_index().equals(trips_per_station.sort_index()))
-print("a client with another certificate:", stranger)
+print("a client with another certificate:", stranger.replace(tls_address, "the scheduler"))
 
 # %%
 # Key points

@@ -134,29 +134,39 @@ layouts.pivot(index="cores", columns="threads per worker", values="workers")
 #
 # Creating the cluster object starts its scheduler at once, so here it listens on loopback only
 # and is closed by the ``with`` block. No job is submitted until you scale it, so we can read
-# the job script it would submit:
+# the job script it would submit. The scheduler's port changes on every run: the script is shown
+# with ``SCHEDULER_ADDRESS`` in its place.
+#
+# ``memory`` is what one job's workers may use in all: dask-jobqueue gives each worker an equal
+# share as its ``--memory-limit``. It does not ask SGE for any memory, though: without
+# ``resource_spec`` the job would get the site's default, whatever the workers' limits say.
+# Here ``resource_spec`` asks for 2 GB for each of the 16 cores, 32 GB, and ``memory`` stays a
+# little below that, so that Dask spills to disk and pauses workers before SGE kills the job for
+# using more than it asked for.
 from dask_jobqueue import SGECluster
 
 python_setup = ["module load python3", 'source "$HOME/dask-course/.venv/bin/activate"']
 on_this_machine = {"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"}
 
 with SGECluster(
-    cores=16, processes=8, memory="32GiB", walltime="01:00:00",
+    cores=16, processes=8, memory="28GiB", resource_spec="mem_per_core=2G", walltime="01:00:00",
     job_extra_directives=["-pe omp 16"], job_script_prologue=python_setup, python="python",
     scheduler_options=on_this_machine,
 ) as cluster:
     sge_script = cluster.job_script()
-print(sge_script)
+    sge_address = cluster.scheduler_address
+print(sge_script.replace(sge_address, "SCHEDULER_ADDRESS"))
 
 # %%
 # One job is one ``dask worker`` command on one node, starting ``--nworkers 8`` processes of
 # ``--nthreads 2`` with a share of the job's memory each (``processes`` and ``cores`` decide the
-# split); ``dummy-name`` becomes each job's own name when it is submitted. The address it
-# connects to is the scheduler's: ``127.0.0.1`` works only because nothing here leaves this
-# machine. On a cluster, let the scheduler listen where the :term:`compute nodes <compute node>` can reach it, e.g.
-# ``scheduler_options={"interface": "ib0"}``.
+# split: 28 GiB / 8 = 3.5 GiB); ``dummy-name`` becomes each job's own name when it is submitted.
+# The address it connects to is the scheduler's, on ``127.0.0.1`` here, which works only because
+# nothing here leaves this machine. On a cluster, let the scheduler listen where the :term:`compute nodes <compute node>`
+# can reach it, e.g. ``scheduler_options={"interface": "ib0"}``.
 #
-# The same for Slurm, with the partition (``queue``) and the account to charge:
+# The same for Slurm, with the partition (``queue``) and the account to charge. ``SLURMCluster``
+# asks Slurm for ``memory`` itself (``--mem``) and gives each worker its share as its limit.
 from dask_jobqueue import SLURMCluster
 
 with SLURMCluster(
@@ -166,7 +176,8 @@ with SLURMCluster(
     scheduler_options=on_this_machine,
 ) as cluster:
     slurm_script = cluster.job_script()
-print(slurm_script)
+    slurm_address = cluster.scheduler_address
+print(slurm_script.replace(slurm_address, "SCHEDULER_ADDRESS"))
 
 # %%
 # Using it on a cluster

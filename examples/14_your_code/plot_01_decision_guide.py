@@ -56,15 +56,14 @@ Xarray dataset.
 # needs processes, i.e. a dask.distributed cluster of several worker processes (this page runs
 # on one). The tools mix: a Bag can become a DataFrame, delayed functions can return DataFrames.
 #
-# Without a cluster, Dask runs bags on a pool of new processes, started by default as fresh
-# Pythons that re-run the script they come from, so a script needs
-# ``if __name__ == "__main__":`` around its work (see :ref:`schedulers`). Starting them as
-# copies of the running process instead (``"fork"``, on Linux and macOS) lets this page run as a
-# plain script too; on a cluster the setting makes no difference.
+# Without a cluster, Dask runs bags on a pool of new processes, started as fresh Pythons
+# ("spawn", the safe default on every system) that first import the script they come from. So in
+# a script, the line that computes a bag sits under ``if __name__ == "__main__":``, or every new
+# process would start a pool of its own (see :ref:`schedulers`); the bag section below does
+# that. In a notebook, and on a cluster, the guard changes nothing.
 import dask
 from tutorial_helpers import bikes
 
-dask.config.set({"multiprocessing.context": "fork"})
 files = bikes.trip_files()
 len(files)
 
@@ -153,9 +152,11 @@ spread = anomalies.std(axis=0)
 x
 
 # %%
-# The graph shows the pattern of most array work: one row of tasks per chunk, a tree that
-# combines the column means, and the means sent back to every chunk.
-spread.visualize()
+# The graph of eight chunks is too wide to read on a page, so we draw the same steps for an
+# array of four chunks. It shows the pattern of most array work: one row of tasks per chunk, a
+# tree that combines the column means, and the means sent back to every chunk.
+small = rng.standard_normal((2_000, 1_000), chunks=(500, 1_000))
+(small - small.mean(axis=0)).std(axis=0).visualize()
 
 # %%
 spread_values = spread.compute()
@@ -226,15 +227,22 @@ print(json.dumps(json.loads(first_line), indent=2))  # one record, indented to s
 # lines per file here, on the cluster's worker processes. Once the records are flat,
 # ``to_dataframe()`` turns a bag into a Dask DataFrame for the rest of the work. The temporary
 # files go once the answer is in.
+#
+# Without a cluster, ``compute()`` here starts a pool of processes, hence the
+# ``if __name__ == "__main__":`` guard: each new process imports this script first, and the
+# guard stops it from computing the bag (and starting processes) again. In a longer script,
+# put the work in functions and call them under the guard, so that the new processes do not
+# repeat it either.
 import dask.bag as db
 
 rides = db.read_text(json_files).map(json.loads)
 customers = rides.filter(lambda ride: ride["rider"]["type"] == "Customer")
 customer_starts = customers.map(lambda ride: ride["start"]["station"]).frequencies()
-top_customer_starts = customer_starts.topk(3, key=lambda pair: pair[1]).compute()
-json_folder.cleanup()
-for station, count in top_customer_starts:
-    print(f"{count:6,} {station}")
+if __name__ == "__main__":
+    top_customer_starts = customer_starts.topk(3, key=lambda pair: pair[1]).compute()
+    json_folder.cleanup()
+    for station, count in top_customer_starts:
+        print(f"{count:6,} {station}")
 
 # %%
 # multiprocessing or joblib → dask.delayed
@@ -295,7 +303,11 @@ long_rides(files[0])
 # joblib's calls to the Dask cluster.
 per_month = [dask.delayed(long_rides)(path) for path in files]
 total = dask.delayed(sum)(per_month)
-total.visualize()
+
+# %%
+# The graph has one ``long_rides`` task per month, all feeding one ``sum``. Drawn for the first
+# four months, it stays readable:
+dask.delayed(sum)([dask.delayed(long_rides)(path) for path in files[:4]]).visualize()
 
 # %%
 per_month, total = dask.compute(per_month, total)
