@@ -244,6 +244,8 @@ def page_graphs(page: Path) -> list[PageGraph]:
     soup = BeautifulSoup(page.read_text(), "html.parser")
     graphs = []
     for img in soup.select('img[src$=".svg"]'):
+        if img.find_parent(class_="sphx-glr-thumbcontainer"):  # a "Related lessons" card, not a graph
+            continue
         path = (page.parent / img["src"]).resolve()
         if not path.is_file() or not is_graphviz_svg(path.read_text(errors="replace")):
             continue

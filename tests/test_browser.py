@@ -58,7 +58,9 @@ Promise.all(loaded).then(() => {
     brokenImages: images.filter(img => img.naturalWidth === 0).map(img => img.getAttribute("src")),
     // The content column images are scaled down to, and each SVG image as drawn in it.
     column: article ? article.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) : null,
-    svgImages: images.filter(img => (img.getAttribute("src") || "").endsWith(".svg")).map(img => {
+    // Task graphs drawn by the page's code, not the thumbnails of its "Related lessons" cards.
+    svgImages: images.filter(img => (img.getAttribute("src") || "").endsWith(".svg")
+                                    && !img.closest(".sphx-glr-thumbcontainer")).map(img => {
       const link = img.closest("a[href]");
       return {src: img.getAttribute("src"), naturalWidth: img.naturalWidth,
               shownWidth: img.getBoundingClientRect().width,

@@ -91,10 +91,11 @@ count_inside(chunk, seed=0)
 # ``submit``: one call, started now
 # ---------------------------------
 # ``client.submit(function, *args)`` sends the call to the scheduler and returns at once with a
-# :term:`Future <future>`. A worker starts on it straight away; there is no ``compute()`` step. The future's
-# status is most likely still ``pending`` when it is shown here.
+# :term:`Future <future>`. The scheduler gives the call to a worker as soon as one is free;
+# there is no ``compute()`` step. The future's status is most likely still ``pending`` when it is
+# printed here.
 future = client.submit(count_inside, chunk, 0)
-future
+print(f"{type(future).__name__} of {future.key[:12]}…: {future.status}")
 
 # %%
 # ``result()`` waits for the worker and brings the value back to this process.
