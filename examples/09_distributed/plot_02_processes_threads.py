@@ -244,8 +244,9 @@ if __name__ == "__main__":
 if __name__ == "__main__":
     print(shape_timings.verdict(
         f"{cores} × 1", f"1 × {cores}",
-        otherwise="Processes pay to send results between them; where the work lets go of the "
-        "GIL for most of its time, threads lose little and pay nothing to share data.",
+        otherwise="Processes pay to send tasks and results between them, and each runs its own "
+        "copy of the worker's machinery; where the cores are not all free for the work (the "
+        "cores-busy figures above show how free they were), that cost is what shows.",
     ))
 
 # %%
