@@ -66,8 +66,9 @@ def count_inside(n_points, seed):
 # hardly counts. The seeds are the chunk numbers, as before.
 #
 # The cluster sizes: 1, 2, 4 and 8 workers, as far as the cores this job was granted allow,
-# and the largest size the cores allow if that is none of these. Starting a cluster for every
-# size up to the core count would take minutes on a 64-core node and show nothing new.
+# plus that number of cores itself when it is under 8 and none of these (6 cores: 1, 2, 4, 6).
+# A cluster for every size up to the core count would take minutes on a 64-core node and show
+# nothing new.
 max_workers = min(granted_cores(), 8)
 worker_counts = sorted({n for n in (1, 2, 4, 8) if n <= max_workers} | {max_workers})
 n_points = 16_000_000
