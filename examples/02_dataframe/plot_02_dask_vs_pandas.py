@@ -126,8 +126,9 @@ print(
 # ----------------------------
 # They pay different costs. Threads share this process's memory, so nothing is copied, but
 # they run Python code one at a time (the :term:`GIL`). pandas' C parser releases the GIL while
-# it splits the text into fields, but building the columns of Python strings and parsing the
-# dates hold it, so threads reading CSV files overlap only in part. Worker processes each have
+# it splits the text into fields and converts numbers, and in pandas 3.1 also while it converts
+# the ISO dates of ``parse_dates``; ``pd.to_datetime`` on strings already read holds it. So
+# threads reading CSV files overlap for most, not all, of the work. Worker processes each have
 # their own GIL, but send every result to the process that needs it next, and on a machine with
 # few cores they share those cores with the scheduler and with this Python process. Which wins
 # depends on the machine and on how much of the work holds the GIL;
@@ -206,6 +207,6 @@ pd.testing.assert_series_equal(
 #       print("without dates:", no_dates.verdict("Dask threads, no dates", "pandas loop, no dates"))
 #       with_dates = 'Dask, scheduler="threads", 12 files'
 #       print("with dates:", pandas_vs_dask.verdict(with_dates, "pandas loop, 12 files"))
-#       # Two effects pull apart. Date parsing holds the GIL, so without it more of each read
-#       # can run side by side on threads; but the reads get shorter, so Dask's fixed overhead
-#       # is a larger share of the time. Which one wins depends on the machine.
+#       # Without dates each read is shorter, so Dask's fixed overhead is a larger share of
+#       # the time; pandas 3.1 converts parse_dates' ISO dates without the GIL, so dates cost
+#       # threads little. Which effect shows depends on the machine.
