@@ -233,6 +233,7 @@ def test_every_glossary_term_is_linked_from_a_lesson():
 # -- run in the learner's environment --------------------------------------------------------------------
 
 RUN_SESSION = """
+import sys
 path, name = sys.argv[1:]
 exec(compile(open(path).read(), name, "exec"), {"__name__": "__main__"})
 """

@@ -376,5 +376,6 @@ if __name__ == "__main__":
 #
 #       kept_trips = trips.filter(kept)
 #       totals = kept_trips.foldby(usertype, add_trip, (0, 0), add_totals, (0, 0))
-#       foldby_minutes = {user: s / n / 60 for user, (s, n) in totals.compute()}
-#       print(foldby_minutes)
+#       if __name__ == "__main__":  # in a script: worker processes re-import it
+#           foldby_minutes = {user: s / n / 60 for user, (s, n) in totals.compute()}
+#           print(foldby_minutes)
