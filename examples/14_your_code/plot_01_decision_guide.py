@@ -221,7 +221,8 @@ print(json.dumps(json.loads(first_line), indent=2))  # one record, indented to s
 #          rides = db.read_text(json_files).map(json.loads)
 #          customers = rides.filter(lambda ride: ride["rider"]["type"] == "Customer")
 #          customer_starts = customers.map(lambda ride: ride["start"]["station"]).frequencies()
-#          top_customer_starts = customer_starts.topk(3, key=lambda pair: pair[1]).compute()
+#          if __name__ == "__main__":  # see below
+#              top_customer_starts = customer_starts.topk(3, key=lambda pair: pair[1]).compute()
 #
 # Each line of the loop becomes a step of the bag; ``compute()`` runs them, one partition of
 # lines per file here, on the cluster's worker processes. Once the records are flat,
