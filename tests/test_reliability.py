@@ -66,6 +66,8 @@ A check lesson
 ==============
 
 Computes one sum on the build cluster.
+
+**Estimated time:** 5 minutes.
 """
 
 # %%
