@@ -111,6 +111,12 @@ test-latest: install
 bench: install graphviz
 	$(BIN)/python benchmarks/build_bench.py
 
+# How time and peak memory grow with the data, for pandas, Dask threads and a Dask cluster (up to
+# ~40 min on 2 cores): writes benchmarks/results/scaling-<machine>.json, which the scaling page plots.
+.PHONY: scale
+scale: install data
+	$(BIN)/python benchmarks/scaling.py $(SCALE_ARGS)
+
 clean:
 	rm -rf $(BUILDDIR) lessons jupyter_execute
 
