@@ -37,4 +37,22 @@ def check_bigger_than_memory(namespace, files):
     assert namespace["longest"].tolist() == longest.tolist()
 
 
-CHECKS = {"plot_01_bigger_than_memory": check_bigger_than_memory}
+def check_scaling_study(namespace, files):
+    small_files = namespace["small_files"]
+    assert len(small_files) == 12
+    rows = sum(len(pd.read_csv(path, usecols=[0])) for path in small_files)
+    assert rows * 4 == sum(len(pd.read_csv(path, usecols=[0])) for path in files)
+    # pandas and Dask give the same answers as a plain pandas reference.
+    trips = pd.concat([pd.read_csv(path) for path in small_files], ignore_index=True)
+    clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
+    want = clean.groupby("start station name")["tripduration"].agg(["count", "mean", "median"]).sort_index()
+    for got in (namespace["pandas_analysis"](small_files), namespace["dask_analysis"](small_files, scheduler="threads")):
+        pd.testing.assert_frame_equal(got.sort_index()[["count", "mean", "median"]], want, check_dtype=False,
+                                      check_index_type=False, check_names=False, check_column_type=False)
+    assert [t.name for t in namespace["now"].timings] == ["pandas", "Dask, threads"]
+    assert [t.name for t in namespace["threads_or_not"].timings] == ["Dask, one thread", "Dask, threads"]
+    for result in namespace["results"]:  # every results file found is well formed
+        assert {"machine", "versions", "date", "weak", "strong"} <= set(result)
+
+
+CHECKS = {"plot_01_bigger_than_memory": check_bigger_than_memory, "plot_02_scaling_study": check_scaling_study}

@@ -19,28 +19,35 @@ compact dtypes and Parquet.
 # %%
 # A small cluster, on purpose
 # ---------------------------
-# Two worker processes with one thread and 448 MiB each: the memory limit, not the data, sets the
-# scale of this lesson. (An idle worker already uses about 200 MiB of it for Python, pandas, Arrow
-# and Dask, and some 300 MiB once it has read a few partitions: far smaller workers do not work.) Workers spill into ``local_directory``, a temporary folder removed at the end. The
-# lesson starts worker processes, so its code sits under ``if __name__ == "__main__":``, which is
-# true in a notebook too.
+# One worker process with two threads and a limit of 896 MiB: the memory limit, not the data, sets
+# the scale of this lesson. Every worker process pays for itself first: about 200 MiB for Python,
+# pandas, Arrow and Dask when idle, some 300 MiB once it has read a few partitions. So on a small
+# budget, one worker with two threads leaves more room for data than two workers with one thread
+# each. Smaller budgets were tried first: two workers of 448 MiB, which the shuffle below pushed
+# past 95 % of their limit (their nannies restarted them, and after four deaths Dask gave up with
+# ``KilledWorker``); and one of 768 MiB, which after one heavy step kept some 620 MiB that pandas
+# and Arrow had freed but not given back to the operating system, paused at 80 % and never
+# resumed.
+# The worker spills into ``local_directory``, a temporary folder removed at the end. The lesson
+# starts a worker process, so its code sits under ``if __name__ == "__main__":``, which is true
+# in a notebook too.
 import tempfile
 
 from distributed import Client, LocalCluster, wait
 
-worker_limit = 448 * 2**20  # bytes per worker
+worker_limit = 896 * 2**20  # bytes per worker
 
 if __name__ == "__main__":
     spill_folder = tempfile.TemporaryDirectory()
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, memory_limit=worker_limit,
+        n_workers=1, threads_per_worker=2, memory_limit=worker_limit,
         local_directory=spill_folder.name, host="127.0.0.1", dashboard_address="127.0.0.1:0",
     )
     client = Client(cluster)
     workers = client.scheduler_info(n_workers=-1)["workers"]
     cluster_limit = sum(worker["memory_limit"] for worker in workers.values())
-    print(f"{len(workers)} workers × 1 thread, {worker_limit / 2**20:.0f} MiB each: "
-          f"{cluster_limit / 2**30:.2f} GiB for the whole cluster")
+    threads = sum(worker["nthreads"] for worker in workers.values())
+    print(f"{len(workers)} worker, {threads} threads, {cluster_limit / 2**20:.0f} MiB memory limit")
 
 # %%
 # Ten times the course's data, written once
@@ -108,30 +115,13 @@ if __name__ == "__main__":
     print(f"data in memory: {in_memory / 2**30:.2f} GiB = {ratio:.1f} × the cluster's memory limit")
 
 # %%
-# The analysis: filter, group-by, and a shuffle
-# ---------------------------------------------
-# The same questions as in pandas: drop dirty trips, then per start station the number of trips
-# and their mean duration (a tree of partial sums: each partition shrinks to 80 rows at once),
-# and the exact median duration. A median cannot be combined from partial medians: all trips of
-# a station must meet on one worker, so Dask *shuffles* the two columns it needs between the
-# workers, through their disks (a peer-to-peer shuffle). ``dask.compute`` answers both in one
-# pass over the files, reading only the columns they use.
-import dask
-
-if __name__ == "__main__":
-    clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
-    by_station = clean.groupby("start station name")["tripduration"]
-    with sampler.sample("analysis", interval=0.2):
-        station_stats, station_median = dask.compute(by_station.agg(["count", "mean"]), by_station.median())
-    station_stats["median"] = station_median
-    print(station_stats.sort_values("count", ascending=False).head(3).round(1).to_string())
-
-# %%
 # Spilling: persist more than fits
 # --------------------------------
-# ``persist()`` asks the workers to *keep* the result. Four columns of the clean trips are more
-# than the workers may hold, so past 60 % of its limit each worker moves the least recently used
-# partitions to disk, into its spill folder. ``client.run`` asks each worker what it holds.
+# First the habit to be careful with. ``persist()`` asks the workers to *keep* a result in
+# memory, here four columns of the clean trips (trips with a positive duration and an end
+# station). That is more than the worker may hold, so past 60 % of its limit it moves the least
+# recently used partitions to disk, into its spill folder. ``client.run`` asks each worker what
+# it holds.
 
 
 def held(dask_worker):
@@ -141,6 +131,7 @@ def held(dask_worker):
 
 
 if __name__ == "__main__":
+    clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
     kept = clean[["starttime", "start station name", "end station name", "tripduration"]]
     with sampler.sample("persist", interval=0.2):
         kept = kept.persist()
@@ -151,7 +142,7 @@ if __name__ == "__main__":
 
 # %%
 # Spilled data still answers questions; each partition on disk is read back when a task needs
-# it. Trips per hour of the day, from the persisted trips:
+# it. Trips per hour of the day, from the persisted trips; then let them go:
 if __name__ == "__main__":
     with sampler.sample("query the persisted data", interval=0.2):
         per_hour = kept["starttime"].dt.hour.value_counts(split_out=1).compute().sort_index()
@@ -159,12 +150,31 @@ if __name__ == "__main__":
     del kept
 
 # %%
+# The analysis: filter, group-by, and a shuffle
+# ---------------------------------------------
+# Now without keeping anything: per start station the number of trips and their mean duration
+# (a tree of partial sums: each partition shrinks to one row per station at once), and the
+# exact median duration. A median cannot be combined from partial medians: all trips of a
+# station must meet in one partition, so Dask *shuffles* the two columns it needs into new
+# partitions, through the workers' disks (a peer-to-peer shuffle; with several workers, between
+# them). ``dask.compute`` answers both in one pass over the files, reading only the columns
+# they use.
+import dask
+
+if __name__ == "__main__":
+    by_station = clean.groupby("start station name")["tripduration"]
+    with sampler.sample("analysis", interval=0.2):
+        station_stats, station_median = dask.compute(by_station.agg(["count", "mean"]), by_station.median())
+    station_stats["median"] = station_median
+    print(station_stats.sort_values("count", ascending=False).head(3).round(1).to_string())
+
+# %%
 # What the workers held
 # ---------------------
 # The four steps, one after the other, with the cluster's limit drawn across. The memory is that
-# of the worker processes as the operating system sees it, Python and libraries included; each
-# nanny restarts its worker at 95 % of the limit, so a worker that got there would be gone. The
-# addresses are the same as at the start: no worker was restarted.
+# of the worker processes as the operating system sees it, Python and libraries included; a
+# worker's nanny restarts it at 95 % of its limit, so a worker that got there would have a new
+# address: the last line compares them with those at the start.
 import matplotlib.pyplot as plt
 
 if __name__ == "__main__":
@@ -175,7 +185,7 @@ if __name__ == "__main__":
     ax.axhline(in_memory / 2**30, color="tab:gray", ls=":", label="the data in memory")
     ax.set_ylim(0, in_memory / 2**30 * 1.1)
     ax.legend(loc="upper right", fontsize="small")
-    ax.set_title("Memory of both workers together, per step")
+    ax.set_title("Memory of the cluster's workers, per step")
     plt.tight_layout()
     restarted = set(workers) - set(client.scheduler_info(n_workers=-1)["workers"])
     peak = memory.max().max() * 2**30
@@ -189,16 +199,19 @@ if __name__ == "__main__":
 # child process whose address space is capped with ``resource.setrlimit`` (Linux; macOS does not
 # enforce ``RLIMIT_AS``, Windows has no ``resource``). The cap counts address space that
 # libraries reserve up front, not only what they fill, so the child first reads one column once
-# (pandas and Arrow set up their thread pools), then allows the budget on top of that.
+# (pandas and Arrow set up their thread pools), then allows the budget on top of that. (Linux
+# reports the peak resident memory, ``ru_maxrss``, in KiB; macOS in bytes.)
 import subprocess
 import sys
 
 LIMIT = """
 import resource, sys
+from pathlib import Path
 import pandas as pd, psutil
 folder, budget = sys.argv[1], int(sys.argv[2])
-pd.read_parquet(folder, columns=["bikeid"])
-reserved = psutil.Process().memory_info().vms
+pd.read_parquet(sorted(Path(folder).glob("*.parquet"))[0], columns=["bikeid"])
+start = psutil.Process().memory_info()
+reserved = start.vms
 resource.setrlimit(resource.RLIMIT_AS, (reserved + budget, resource.RLIM_INFINITY))
 """
 
@@ -219,22 +232,29 @@ if __name__ == "__main__":
 
 # %%
 # ``read_parquet`` builds the whole table, all fifteen columns, before the first filter runs:
-# more than twice the budget. With data that fits nowhere in one process, pandas has no next
-# step; Dask splits the same work into partitions that each fit.
+# the size measured above, against this budget. When that does not fit in one process, this
+# pandas code has no next step; Dask splits the same work into partitions that each fit.
 #
 # How far pandas can be pushed
 # ----------------------------
-# pandas can go a long way by loading less: the three columns the analysis uses (Parquet reads
-# only those), the dirty durations filtered out while reading, and the station name as a
-# dictionary-encoded column (a ``category``: one small integer per trip, each name stored once).
+# pandas can go a long way by loading less, one Parquet file at a time: only the three columns
+# the analysis uses (Parquet reads just those), the dirty rows dropped at once, the station name
+# as a ``category`` (each name stored once, one small integer per trip) and the duration as
+# ``int32``. ``union_categoricals`` glues the pieces' categories together. The child prints what
+# its resident memory grew by, against the same budget.
 READ_LESS = """
-trips = pd.read_parquet(folder, columns=["start station name", "tripduration", "end station id"],
-                        filters=[("tripduration", ">", 0)], read_dictionary=["start station name"])
-clean = trips.dropna(subset=["end station id"])
-median = clean.groupby("start station name", observed=True)["tripduration"].median()
-median.to_csv(sys.argv[3])
-print(f"in memory: {clean.memory_usage(deep=True).sum() / 2**20:.0f} MiB, "
-      f"peak of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB")
+from pandas.api.types import union_categoricals
+names, durations = [], []
+for path in sorted(Path(folder).glob("*.parquet")):
+    part = pd.read_parquet(path, columns=["start station name", "tripduration", "end station id"])
+    part = part[(part["tripduration"] > 0) & part["end station id"].notna()]
+    names.append(part["start station name"].astype("category"))
+    durations.append(part["tripduration"].astype("int32"))
+clean = pd.DataFrame({"station": union_categoricals(names), "tripduration": pd.concat(durations, ignore_index=True)})
+clean.groupby("station", observed=True)["tripduration"].median().to_csv(sys.argv[3])
+growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 2**10 - start.rss
+print(f"in memory: {clean.memory_usage(deep=True).sum() / 2**20:.0f} MiB; the process grew by "
+      f"{growth / 2**20:.0f} MiB at most, budget {budget / 2**20:.0f} MiB")
 """
 
 import pandas as pd
@@ -250,7 +270,9 @@ if __name__ == "__main__":
     print(f"same medians as Dask for all {len(pandas_median)} stations: {same}")
 
 # %%
-# That fits, and it is the right first move on a laptop. Its limit is the columns themselves:
+# The cap limits address space, not resident memory, so the growth printed is the figure to
+# compare with the budget. Loading less is the right first move on a laptop. Its limit is the
+# columns themselves:
 # a question that needs the station names as text, the times or all columns at once (a join,
 # sorting by time) brings the whole table back, and the data keeps growing; Dask's version
 # needs no change. The :ref:`scaling study <bigger-than-memory>` measures how time and memory

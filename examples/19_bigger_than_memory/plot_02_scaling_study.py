@@ -1,0 +1,239 @@
+"""
+How time and memory grow with the data
+======================================
+
+Where does Dask start to pay off, and where does pandas run out of memory? This page plots a
+scaling study: the analysis of the previous lesson (filter, group-by, exact median per station)
+on data from a quarter of the course's year to many times it, with pandas in one process, Dask
+on threads and Dask on a local cluster, as ``make scale`` measured it on each machine whose
+results file is in the course repository. Then it re-measures the smallest size on the machine
+that builds this page, so you can see whether it agrees.
+
+**You will be able to:** read a log–log plot of time and memory against data size, find where
+one tool overtakes another, tell linear from worse-than-linear growth, and compare measured
+strong scaling with the ideal.
+
+**Estimated time:** 15 minutes.
+"""
+
+# %%
+# The results files
+# -----------------
+# ``make scale`` (``benchmarks/scaling.py`` in the course repository) writes one JSON file per
+# machine into ``benchmarks/results/``: the machine, its cores and memory, the library versions,
+# the date, notes, and every measured point. This page looks for that folder from where it runs
+# upwards, so it finds it inside a copy of the repository; elsewhere it says so and plots only
+# this machine's measurement.
+import json
+from pathlib import Path
+
+import pandas as pd
+
+here = Path.cwd().resolve()
+folders = [folder / "benchmarks" / "results" for folder in [here, *here.parents]]
+results_dir = next((folder for folder in folders if folder.is_dir()), None)
+files = sorted(results_dir.glob("scaling-*.json")) if results_dir else []
+results = [json.loads(path.read_text()) for path in files]
+results.sort(key=lambda r: (r["machine"]["granted_cores"], r["machine"]["name"]))  # smallest first
+machines = pd.DataFrame([{
+    "machine": r["machine"]["name"], "cores": r["machine"]["granted_cores"],
+    "memory (GiB)": r["machine"]["memory_gib"], "measured on": r["date"][:10],
+    "dask": r["versions"]["dask"], "pandas": r["versions"]["pandas"], "runs per point": r["runs_per_point"],
+} for r in results])
+print(f"{len(results)} results file(s) found" + ("" if results else ": run `make scale` in the repository"))
+machines
+
+# %%
+# Each file also says what else was going on; a shared machine's numbers are what they are:
+for r in results:
+    print(f"{r['machine']['name']}: {r['notes'] or 'no notes'}")
+
+# %%
+# Time and peak memory, per scale and engine
+# ------------------------------------------
+# One row per data size, one column per engine: the median wall time of the analysis (cluster
+# start-up excluded) and the median peak memory of the process and its workers.
+
+
+def points(result):
+    weak = pd.DataFrame(result["weak"])
+    weak["rows (M)"] = weak["rows"] / 1e6
+    weak["seconds"] = weak.get("median_seconds")
+    weak["peak GiB"] = weak.get("median_peak_memory_bytes") / 2**30
+    return weak
+
+
+for r in results:
+    table = points(r).pivot(index="rows (M)", columns="engine", values=["seconds", "peak GiB"])
+    print(f"\n{r['machine']['name']}, {r['date'][:10]}:\n{table.round(2).to_string()}")
+
+# %%
+# The plots
+# ---------
+# Both axes are logarithmic: a straight line means a power law, and a slope of 1 (the dotted
+# guide) means *linear*: ten times the data, ten times the time. A flat start means fixed costs
+# (starting, scheduling) dominate. On the memory plot the machine's RAM is drawn across: a line
+# heading for it shows where that engine would run out.
+import matplotlib.pyplot as plt
+
+styles = {"pandas": "o-", "dask-threads": "s-", "dask-cluster": "^-"}
+for r in results:
+    weak = points(r)
+    fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(9, 3.6))
+    for engine, group in weak.groupby("engine"):
+        time_ax.loglog(group["rows (M)"], group["seconds"], styles.get(engine, "x-"), label=engine)
+        memory_ax.loglog(group["rows (M)"], group["peak GiB"], styles.get(engine, "x-"), label=engine)
+    rows = weak["rows (M)"].sort_values().unique()
+    slowest = weak[weak["rows (M)"] == rows[0]]["seconds"].max()
+    time_ax.loglog(rows, slowest * rows / rows[0], "k:", lw=1, label="linear")
+    memory_ax.axhline(r["machine"]["memory_gib"], color="tab:red", ls="--", label="RAM")
+    time_ax.set(xlabel="trips (millions)", ylabel="seconds", title="Wall time")
+    memory_ax.set(xlabel="trips (millions)", ylabel="GiB", title="Peak memory")
+    time_ax.legend(fontsize="small")
+    memory_ax.legend(fontsize="small")
+    fig.suptitle(f"{r['machine']['name']}: {r['machine']['granted_cores']} cores, "
+                 f"{r['machine']['memory_gib']} GiB, measured {r['date'][:10]}", fontsize="medium")
+    fig.tight_layout()
+
+# %%
+# What the measurements say
+# -------------------------
+# These sentences are computed from each file: the smallest size at which a Dask engine beat
+# pandas, how time grew between the two largest sizes (an exponent of 1 is linear), and where
+# pandas' memory, which grows with the data, would reach the machine's RAM.
+import math
+
+
+def findings(result):
+    weak = points(result).dropna(subset=["seconds"])
+    times = weak.pivot(index="rows", columns="engine", values="seconds")
+    lines = []
+    for engine in ("dask-threads", "dask-cluster"):
+        if engine in times and "pandas" in times:
+            faster = times.index[times[engine] < times["pandas"]]
+            lines.append(f"{engine} beat pandas from {faster.min() / 1e6:.2f} M trips on" if len(faster)
+                         else f"{engine} never beat pandas up to {times.index.max() / 1e6:.2f} M trips")
+        if engine in times and times[engine].notna().sum() >= 2:
+            (small, t_small), (large, t_large) = list(times[engine].dropna().items())[-2:]
+            exponent = math.log(t_large / t_small) / math.log(large / small)
+            lines.append(f"{engine}: time grew as rows^{exponent:.2f} between the two largest sizes")
+    pandas = weak[weak["engine"] == "pandas"]
+    failed = [p for p in result["weak"] if p["engine"] == "pandas" and p.get("errors")]
+    if failed:
+        lines.append(f"pandas failed from {min(p['rows'] for p in failed) / 1e6:.2f} M trips: {failed[0]['errors'][0]}")
+    elif len(pandas):
+        per_row = (pandas["peak GiB"] / pandas["rows"]).iloc[-1]
+        lines.append(f"pandas peaked at {per_row * 2**30 * 1e6 / 2**20:.0f} MiB per million trips: "
+                     f"the machine's RAM would be reached near {result['machine']['memory_gib'] / per_row / 1e6:.0f} M trips")
+    return lines
+
+
+for r in results:
+    print(f"{r['machine']['name']}:")
+    for line in findings(r):
+        print(f"  - {line}")
+
+# %%
+# Strong scaling: the same data, more workers
+# -------------------------------------------
+# Weak scaling asks how time grows with the data; strong scaling keeps the data fixed (the
+# course's default year) and adds workers, one thread each, up to the machine's cores (at most
+# 8). The ideal is one worker's time divided by the number of workers; the gap is what
+# scheduling, moving data and the serial parts of the work cost.
+for r in results:
+    strong = pd.DataFrame(r["strong"])
+    if strong.empty or "median_seconds" not in strong:
+        continue
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    ax.loglog(strong["workers"], strong["median_seconds"], "^-", label="measured")
+    one = strong.loc[strong["workers"] == 1, "median_seconds"].iloc[0]
+    ax.loglog(strong["workers"], one / strong["workers"], "k:", label="ideal")
+    ax.set(xlabel="workers", ylabel="seconds", title=f"{r['machine']['name']}: strong scaling")
+    ax.set_xticks(strong["workers"], [str(n) for n in strong["workers"]])
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    top = strong.iloc[-1]
+    print(f"{r['machine']['name']}: {int(top['workers'])} workers ran {one / top['median_seconds']:.2f}× "
+          f"as fast as 1 (ideal {int(top['workers'])}×)")
+
+# %%
+# This machine, now
+# -----------------
+# The smallest size again, on the machine that runs this page: the same analysis in pandas and in
+# Dask on threads, timed with ``compare`` (three runs each, the median counts). The data is the
+# course's year at a quarter of its size, written once beside it. While a ``Client`` is open (as
+# when this page is built), Dask plans the median's shuffle peer-to-peer between the workers,
+# which only a cluster can run: ``shuffle_method="tasks"`` asks for the shuffle made of ordinary
+# tasks, which any scheduler runs and which Dask uses on threads anyway.
+import dask
+import dask.dataframe as dd
+from tutorial_helpers import bikes
+from tutorial_helpers.timing import compare
+
+trip_dtypes = {"birth year": "float64", "end station id": "float64"}
+
+
+def pandas_analysis(paths):
+    trips = pd.concat([pd.read_csv(p, parse_dates=["starttime", "stoptime"]) for p in paths])
+    clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
+    return clean.groupby("start station name")["tripduration"].agg(["count", "mean", "median"])
+
+
+def dask_analysis(paths, scheduler):
+    trips = dd.read_csv(paths, dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])
+    clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
+    by_station = clean.groupby("start station name")["tripduration"]
+    median = by_station.median(shuffle_method="tasks")
+    stats, median = dask.compute(by_station.agg(["count", "mean"]), median, scheduler=scheduler)
+    return stats.assign(median=median)
+
+
+# %%
+default_dir = bikes.data_dir()
+bikes.trip_files()  # the course's data, made on first use
+scale = 0.25 * json.loads((default_dir / "manifest.json").read_text())["scale"]
+small_files = bikes.generate(default_dir.with_name(f"{default_dir.name}-scale-{scale:g}"), scale=scale)
+now = compare({
+    "pandas": lambda: pandas_analysis(small_files),
+    "Dask, threads": lambda: dask_analysis(small_files, scheduler="threads"),
+}, warmup=0)
+now
+
+# %%
+print(now.verdict("Dask, threads", "pandas",
+                  otherwise="At this size Dask's fixed costs (building the graph, the shuffle for the median) "
+                            "can outweigh what the threads gain; the plots show where that changes."))
+if results:
+    first = points(results[0])
+    then = first[first["scale"] == first["scale"].min()].set_index("engine")["seconds"]
+    print(f"pandas' time ÷ Dask-on-threads' time (above 1: Dask was faster): "
+          f"{then['pandas'] / then['dask-threads']:.2f} on {results[0]['machine']['name']}, "
+          f"{now.speedup('pandas', 'Dask, threads'):.2f} in this build")
+
+# %%
+# Key points
+# ----------
+# - Plot time and memory against data size on log–log axes: slopes show how cost grows, a
+#   flat start shows fixed costs.
+# - pandas' memory grows with the data until the machine has no more; Dask's stays near what a
+#   few partitions per thread need, so it keeps going where pandas stops.
+# - Dask overtakes pandas once the data is large enough to pay its fixed costs, sooner with more
+#   cores; measure on your machine, as this page does.
+# - Strong scaling never reaches the ideal: serial steps and data movement cost time.
+#
+# Exercise
+# --------
+# Run the same comparison with Dask's synchronous scheduler (one thread, no parallelism). How
+# much of Dask's time is overhead, and how much do the threads buy?
+#
+# .. dropdown:: Solution
+#
+#    .. code-block:: python
+#
+#       threads_or_not = compare({
+#           "Dask, one thread": lambda: dask_analysis(small_files, scheduler="synchronous"),
+#           "Dask, threads": lambda: dask_analysis(small_files, scheduler="threads"),
+#       }, warmup=0)
+#       print(threads_or_not)
+#       print(threads_or_not.verdict("Dask, threads", "Dask, one thread",
+#                                    otherwise="Other programs were using the other core."))
