@@ -13,8 +13,9 @@ start station) with each engine, each run in a fresh Python process:
 
 Wall time is measured inside the child around the analysis alone (cluster start-up excluded);
 peak memory is the largest summed resident memory (RSS) of the child and all its descendants
-(the cluster's workers), sampled every 50 ms. Then strong scaling: the cluster engine at one
-scale with 1, 2, 4, ... workers up to ``min(granted cores, 8)``.
+(the cluster's workers), sampled every 50 ms. A run that passes 85 % of the machine's RAM is
+stopped and recorded as out of memory, and that engine is not run on more data. Then strong
+scaling: the cluster engine at one scale with 1, 2, 4, ... workers up to ``min(granted cores, 8)``.
 
 Writes ``benchmarks/results/scaling-<machine>.json`` with the machine, core count, memory, library
 versions, date and notes. A benchmark, not a test: it records numbers and never fails on them.
@@ -110,18 +111,29 @@ def _tree_rss(process) -> int:
     return total
 
 
-def measure(engine: str, data_dir: Path, workers: int) -> dict:
-    """Run one engine once in a fresh Python; its wall time, peak memory, or the error it died of."""
+def measure(engine: str, data_dir: Path, workers: int, memory_guard: float) -> dict:
+    """Run one engine once in a fresh Python; its wall time, peak memory, or the error it died of.
+
+    A run whose processes together pass ``memory_guard`` (a fraction of the machine's RAM) is
+    stopped and recorded as out of memory: on a shared machine the kernel's OOM killer would
+    otherwise pick a victim, not necessarily this run.
+    """
     import psutil
 
     command = [sys.executable, __file__, "--child", engine, "--data-dir", str(data_dir), "--workers", str(workers)]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     process, peak, done = psutil.Process(child.pid), [0], threading.Event()
+    ceiling = memory_guard * psutil.virtual_memory().total
+    stopped = []
 
     def sample():
         while not done.is_set():
             try:
                 peak[0] = max(peak[0], _tree_rss(process))
+                if peak[0] > ceiling and not stopped:
+                    stopped.append(peak[0])
+                    for member in [*process.children(recursive=True), process]:
+                        member.kill()
             except psutil.Error:
                 pass
             done.wait(0.05)
@@ -131,6 +143,9 @@ def measure(engine: str, data_dir: Path, workers: int) -> dict:
     out, err = child.communicate()
     done.set()
     sampler.join()
+    if stopped:
+        return {"error": f"out of memory: stopped at {stopped[0] / 2**30:.1f} GiB, "
+                         f"{memory_guard:.0%} of the machine's RAM", "peak_memory_bytes": peak[0]}
     if child.returncode != 0:
         last = (err.strip().splitlines() or ["no output"])[-1]
         return {"error": last[:300], "peak_memory_bytes": peak[0]}
@@ -194,7 +209,7 @@ def main(argv=None) -> Path:
     from tutorial_helpers import bikes
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[0.25, 1, 4, 16])
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.25, 1, 4, 16, 32])
     parser.add_argument("--runs", type=int, default=3, help="runs per engine and scale (median reported)")
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     parser.add_argument("--strong-scale", type=float, default=1.0,
@@ -205,6 +220,8 @@ def main(argv=None) -> Path:
     parser.add_argument("--notes", default="", help="what else a reader should know (load, storage, ...)")
     parser.add_argument("--output", type=Path, default=None,
                         help="results file (default: benchmarks/results/scaling-<machine>.json)")
+    parser.add_argument("--memory-guard", type=float, default=0.85,
+                        help="stop a run whose processes pass this fraction of the RAM; it counts as out of memory")
     parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
@@ -236,14 +253,26 @@ def main(argv=None) -> Path:
         "weak": [],
         "strong": [],
     }
+    out_of_memory = set()  # engines that ran out at a smaller scale are not run on more data
     for scale in args.scales:
         folder = scaled_data(scale, args.data_root)
         files = bikes.trip_files(folder)
         rows = sum(entry["rows"] for entry in json.loads((folder / "manifest.json").read_text())["files"])
         for engine in args.engines:
-            runs = [measure(engine, folder, cores) for _ in range(args.runs)]
             point = {"engine": engine, "scale": scale, "rows": rows,
-                     "csv_bytes": sum(p.stat().st_size for p in files)} | summarise(runs)
+                     "csv_bytes": sum(p.stat().st_size for p in files),
+                     "load_average_before": round(os.getloadavg()[0], 2)}  # how busy the machine was
+            if engine in out_of_memory:
+                results["weak"].append(point | {"runs": 0, "skipped": "ran out of memory on less data"})
+                continue
+            runs = []
+            for _ in range(args.runs):
+                runs.append(measure(engine, folder, cores, args.memory_guard))
+                if "error" in runs[-1]:  # the same data fails the same way: no point repeating it
+                    break
+            point |= summarise(runs)
+            if any(run["error"].startswith("out of memory") for run in runs if "error" in run):
+                out_of_memory.add(engine)
             results["weak"].append(point)
             print(f"scale {scale:g} ({rows:,} rows), {engine}: "
                   f"{point.get('median_seconds', 'failed')} s, "
@@ -252,8 +281,9 @@ def main(argv=None) -> Path:
     if args.strong_scale and not cluster and "dask-cluster" in args.engines:
         folder = scaled_data(args.strong_scale, args.data_root)
         for workers in worker_counts(cores):
-            runs = [measure("dask-cluster", folder, workers) for _ in range(args.runs)]
-            point = {"workers": workers, "scale": args.strong_scale} | summarise(runs)
+            runs = [measure("dask-cluster", folder, workers, args.memory_guard) for _ in range(args.runs)]
+            point = {"workers": workers, "scale": args.strong_scale,
+                     "load_average_before": round(os.getloadavg()[0], 2)} | summarise(runs)
             results["strong"].append(point)
             print(f"strong scaling, scale {args.strong_scale:g}, {workers} workers: "
                   f"{point.get('median_seconds', 'failed')} s", flush=True)

@@ -54,6 +54,13 @@ def test_harness_writes_a_well_formed_results_file_at_a_tiny_scale(tmp_path):
     assert all(p["median_seconds"] > 0 for p in results["strong"])
 
 
+def test_a_run_past_the_memory_guard_is_stopped_and_recorded_as_out_of_memory(small_data):
+    harness = _harness()
+    run = harness.measure("pandas", small_data, 1, memory_guard=1e-6)
+    assert run["error"].startswith("out of memory: stopped at"), run
+    assert run["peak_memory_bytes"] > 0
+
+
 def test_the_page_renders_from_a_results_file(tmp_path, monkeypatch, small_data):
     results = tmp_path / "benchmarks" / "results"
     results.mkdir(parents=True)
