@@ -92,3 +92,13 @@ def test_lessons_by_function_lists_lessons_under_every_function(built_site):
     for heading in headings:
         cards = heading.find_parent("section").select(".sphx-glr-thumbcontainer a[href$='.html']")
         assert cards, f"no lesson listed under {heading.get_text().strip()}"
+
+
+def test_bigger_than_memory_lesson_processed_at_least_twice_its_clusters_memory(built_site):
+    """Issue 15's promise, on the page the build made: the data outweighs the cluster, nothing died."""
+    lesson = ROOT / "examples" / "19_bigger_than_memory" / "plot_01_bigger_than_memory.py"
+    text = lesson_page(built_site["html"], lesson).get_text()
+    ratio = re.search(r"data in memory: [\d.]+ GiB = ([\d.]+) × the cluster's memory limit", text)
+    assert ratio and float(ratio[1]) >= 2, "the data must be at least twice the cluster's memory limit"
+    assert "workers restarted: 0" in text
+    assert re.search(r"MemoryError: True", text), "pandas under the same budget runs out of memory"

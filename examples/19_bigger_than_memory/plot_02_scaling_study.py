@@ -224,11 +224,12 @@ if results:
 # ----------
 # - Plot time and memory against data size on log–log axes: slopes show how cost grows, a
 #   flat start shows fixed costs.
-# - pandas' memory grows with the data until the machine has no more; Dask's stays near what a
-#   few partitions per thread need, so it keeps going where pandas stops.
-# - Dask overtakes pandas once the data is large enough to pay its fixed costs, sooner with more
-#   cores; measure on your machine, as this page does.
-# - Strong scaling never reaches the ideal: serial steps and data movement cost time.
+# - pandas holds the whole table, so its memory grows with the data until the machine has no
+#   more. Dask holds the partitions in flight and spills the rest, so disk, not memory, bounds the
+#   data it can process. The memory plot shows how far each grew on the measuring machine.
+# - Whether, and from what size, Dask beats pandas depends on the data, the cores and what else
+#   the machine is doing: measure on your machine, as this page does.
+# - Compare strong scaling with the ideal line: the gap is what serial steps and moving data cost.
 #
 # Exercise
 # --------
