@@ -174,6 +174,7 @@ def summarise(runs: list[dict]) -> dict:
     errors = [run["error"] for run in runs if "error" in run]
     if errors:
         summary["errors"] = errors
+        summary["peak_memory_bytes_at_error"] = max(run["peak_memory_bytes"] for run in runs if "error" in run)
     return summary
 
 
@@ -274,9 +275,9 @@ def main(argv=None) -> Path:
             if any(run["error"].startswith("out of memory") for run in runs if "error" in run):
                 out_of_memory.add(engine)
             results["weak"].append(point)
-            print(f"scale {scale:g} ({rows:,} rows), {engine}: "
-                  f"{point.get('median_seconds', 'failed')} s, "
-                  f"{point.get('median_peak_memory_bytes', 0) / 2**20:.0f} MiB peak", flush=True)
+            outcome = (f"{point['median_seconds']} s, {point['median_peak_memory_bytes'] / 2**20:.0f} MiB peak"
+                       if "median_seconds" in point else f"failed: {point['errors'][0]}")
+            print(f"scale {scale:g} ({rows:,} rows), {engine}: {outcome}", flush=True)
             _write(output, results, started)
     if args.strong_scale and not cluster and "dask-cluster" in args.engines:
         folder = scaled_data(args.strong_scale, args.data_root)

@@ -74,6 +74,8 @@ def test_the_page_renders_from_a_results_file(tmp_path, monkeypatch, small_data)
     namespace = runpy.run_path(str(PAGE), run_name="__main__")
     assert [r["machine"]["name"] for r in namespace["results"]] == ["2core-fixture"]
     assert len(plt.get_fignums()) == 2  # time and memory side by side, then strong scaling
+    time_ax, memory_ax = plt.figure(plt.get_fignums()[0]).axes
+    assert "ran out of memory" in [line.get_label() for line in memory_ax.get_lines()]
     findings = namespace["findings"](namespace["results"][0])
     assert any("was faster than pandas at 1, 4 M trips" in line for line in findings)
     assert any("pandas failed from" in line for line in findings)

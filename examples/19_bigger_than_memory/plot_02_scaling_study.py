@@ -73,7 +73,8 @@ for r in results:
 # Both axes are logarithmic: a straight line means a power law, and a slope of 1 (the dotted
 # guide) means *linear*: ten times the data, ten times the time. A flat start means fixed costs
 # (starting, scheduling) dominate. On the memory plot the machine's RAM is drawn across: a line
-# heading for it shows where that engine would run out.
+# heading for it shows where that engine would run out, and a red cross marks a run that did
+# (``make scale`` stops a run at 85 % of the RAM and does not give that engine more data).
 import matplotlib.pyplot as plt
 
 styles = {"pandas": "o-", "dask-threads": "s-", "dask-cluster": "^-"}
@@ -87,6 +88,10 @@ for r in results:
     slowest = weak[weak["rows (M)"] == rows[0]]["seconds"].max()
     time_ax.loglog(rows, slowest * rows / rows[0], "k:", lw=1, label="linear")
     memory_ax.axhline(r["machine"]["memory_gib"], color="tab:red", ls="--", label="RAM")
+    out_of_memory = weak[weak.get("peak_memory_bytes_at_error", pd.Series(dtype=float)).notna()]
+    if len(out_of_memory):
+        memory_ax.loglog(out_of_memory["rows (M)"], out_of_memory["peak_memory_bytes_at_error"] / 2**30,
+                         "x", color="tab:red", ms=9, mew=2, label="ran out of memory")
     for ax in (time_ax, memory_ax):
         ax.set_xticks(rows, [f"{r:g}" for r in rows], minor=False)
         ax.set_xticks([], minor=True)
