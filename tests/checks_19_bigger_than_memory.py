@@ -7,8 +7,8 @@ def check_bigger_than_memory(namespace, files):
     big_files = namespace["big_files"]
     assert len(big_files) == 12 and namespace["scale"] > 0
     trips = pd.concat([pd.read_csv(path) for path in big_files], ignore_index=True)
-    # The larger year is ten times the data the lesson found.
-    assert len(trips) == sum(len(pd.read_csv(path, usecols=[0])) for path in files) * 10
+    # The larger year is twelve times the data the lesson found.
+    assert len(trips) == sum(len(pd.read_csv(path, usecols=[0])) for path in files) * 12
     clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
     by_station = clean.groupby("start station name")["tripduration"]
 

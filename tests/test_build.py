@@ -102,3 +102,5 @@ def test_bigger_than_memory_lesson_processed_at_least_twice_its_clusters_memory(
     assert ratio and float(ratio[1]) >= 2, "the data must be at least twice the cluster's memory limit"
     assert "workers restarted: 0" in text
     assert re.search(r"MemoryError: True", text), "pandas under the same budget runs out of memory"
+    lean = re.search(r"the process grew by (\d+) MiB at most, budget (\d+) MiB", text)
+    assert lean and int(lean[1]) < int(lean[2]), "the lean pandas version fits in the budget"
