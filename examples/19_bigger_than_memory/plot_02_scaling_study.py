@@ -17,6 +17,17 @@ strong scaling with the ideal.
 """
 
 # %%
+# .. dropdown:: Instructor notes
+#    :class-container: instructor-notes
+#    :icon: mortar-board
+#
+#    - **What usually goes wrong:** Learners read a log–log plot as a linear one: ask how many
+#      times the time grew when the data grew four times.
+#    - **Do not skip:** The last section, where this machine re-measures the smallest size: a
+#      results file is one machine on one day.
+#    - **Ask the room:** On your laptop, at what size would you expect the crossover, and why?
+
+# %%
 # The results files
 # -----------------
 # ``make scale`` (``benchmarks/scaling.py`` in the course repository) writes one JSON file per
@@ -251,4 +262,5 @@ if results:
 #       }, warmup=0)
 #       print(threads_or_not)
 #       print(threads_or_not.verdict("Dask, threads", "Dask, one thread",
-#                                    otherwise="Other programs were using the other core."))
+#                                    otherwise="At this size coordinating the threads cost about "
+#                                              "what they saved; any busy program takes cores too."))
