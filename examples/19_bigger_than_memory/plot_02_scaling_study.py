@@ -109,7 +109,8 @@ for r in results:
     time_ax.set(xlabel="trips (millions)", ylabel="seconds", title="Wall time")
     memory_ax.set(xlabel="trips (millions)", ylabel="GiB", title="Peak memory")
     time_ax.legend(fontsize="small")
-    memory_ax.legend(fontsize="small")
+    memory_ax.set_ylim(top=r["machine"]["memory_gib"] * 1.6)
+    memory_ax.legend(fontsize="small", loc="upper left")  # small data at the left takes little memory
     fig.suptitle(f"{r['machine']['name']}: {r['machine']['granted_cores']} cores, "
                  f"{r['machine']['memory_gib']} GiB, measured {r['date'][:10]}", fontsize="medium")
     fig.tight_layout()
