@@ -59,7 +59,7 @@ def test_persisted_result_is_waited_for_and_its_memory_reported():
     assert timings["persist"].held_bytes == nbytes
     assert timings["compute"].held_bytes is None
     assert "held on cluster" in repr(timings) and "8.0 MiB" in repr(timings)
-    assert "1 worker processes × 2 thread(s)" in timings.measured_on
+    assert "1 worker × 2 thread(s)" in timings.measured_on  # processes=False: no worker process
 
 
 def fixed(**runs):

@@ -196,8 +196,13 @@ def describe(client: distributed.Client | None = None) -> str:
         workers = client.scheduler_info(n_workers=-1)["workers"].values()
         threads = sorted({w["nthreads"] for w in workers})
         memory = sorted({w["memory_limit"] for w in workers})
+        # A worker with a nanny is a process of its own; without one it may be a thread of this one.
+        if all(w.get("nanny") for w in workers):
+            kind = "worker process" if len(workers) == 1 else "worker processes"
+        else:
+            kind = "worker" if len(workers) == 1 else "workers"
         where = (
-            f"a dask.distributed cluster of {len(workers)} worker processes × "
+            f"a dask.distributed cluster of {len(workers)} {kind} × "
             f"{'/'.join(map(str, threads))} thread(s), "
             f"{'/'.join(_gib(m) for m in memory)} memory limit per worker"
         )
