@@ -96,7 +96,7 @@ class Timings:
     def caption(self) -> str:
         return (
             f"Wall time, median of {self.repeat} runs after {self.warmup} warm-up run(s), "
-            f"measured on {self.measured_on}."
+            f"measured on {self.measured_on}. A row that names a scheduler in its code ran on that one."
         )
 
     def __repr__(self) -> str:
