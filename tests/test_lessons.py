@@ -6,8 +6,10 @@ the downloaded script, the page and the notebook hold the same code cells is che
 without running anything.
 """
 
+import ast
 import importlib
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,15 @@ def test_every_lesson_has_a_results_check_and_an_exercise():
     for lesson in LESSONS:
         assert lesson.stem in RESULT_CHECKS, f"{lesson.name} has no results check"
         assert solutions(lesson), f"{lesson.name} has no exercise solution"
+
+
+def test_every_lesson_parses_without_a_warning():
+    """A SyntaxWarning (an invalid escape such as "\\s" in a plain string) reaches every learner on
+    Python 3.12+, and makes sphinx-gallery read the whole file as code when warnings are errors."""
+    for lesson in LESSONS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ast.parse(lesson.read_text(), filename=str(lesson))
 
 
 @pytest.mark.build

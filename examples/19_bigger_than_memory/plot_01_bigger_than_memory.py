@@ -224,7 +224,7 @@ import subprocess
 import sys
 
 LIMIT = """
-import re, resource, sys
+import resource, sys
 from pathlib import Path
 import pandas as pd, psutil
 folder, budget = sys.argv[1], int(sys.argv[2])
@@ -273,7 +273,8 @@ for path in sorted(Path(folder).glob("*.parquet")):
     durations.append(part["tripduration"].astype("int32"))
 clean = pd.DataFrame({"station": union_categoricals(names), "tripduration": pd.concat(durations, ignore_index=True)})
 clean.groupby("station", observed=True)["tripduration"].median().to_csv(sys.argv[3])
-peak = int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())[1]) * 2**10
+status = Path("/proc/self/status").read_text().splitlines()
+peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) * 2**10
 growth = peak - start.rss
 print(f"in memory: {clean.memory_usage(deep=True).sum() / 2**20:.0f} MiB; the process grew by "
       f"{growth / 2**20:.0f} MiB at most, budget {budget / 2**20:.0f} MiB")
