@@ -21,9 +21,9 @@ compact dtypes and Parquet.
 #    :class-container: instructor-notes
 #    :icon: mortar-board
 #
-#    - **Before class:** The first run writes twelve times the course's data (3.4 GB of CSV)
-#      and a Parquet copy: the lesson took 2 min 52 s the first time on a quiet 2-core machine,
-#      34 s after that. On a shared system run this
+#    - **Before class:** The first run writes twelve times the course's data (2.9 GB of CSV,
+#      3.6 GB with the JSON lines and a Parquet copy): the lesson took 2 min 52 s the first time
+#      on a quiet 2-core machine, 34 s after that. On a shared system run this
 #      lesson once as the instructor, or demonstrate it rather than have every learner write
 #      their own copy.
 #    - **What usually goes wrong:** Learners read the size of the files as the size of the data.
