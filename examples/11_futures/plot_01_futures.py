@@ -41,7 +41,9 @@ further work, cancel futures, and inspect the exception and traceback of a faile
 # process re-imports the script.) ``protocol="tcp"`` makes the client and the workers talk over
 # the network, serialising data as on a real cluster, and ``host`` and ``dashboard_address``
 # keep that network on this machine's loopback interface. ``silence_logs`` keeps the workers'
-# log messages about the failure we cause on purpose below off the page.
+# log messages about the failure we cause on purpose below off the page; Dask's own logger would
+# still report routine events, among them connections closing at shutdown (with a traceback),
+# so it is set to report warnings only.
 #
 # A ``Client``'s own repr lists random ids, ports and the dashboard's address, which change on
 # every run; ``client.scheduler_info()`` holds the facts that matter: how many workers, with how
@@ -50,6 +52,7 @@ import logging
 
 from distributed import Client, LocalCluster
 
+logging.getLogger("distributed").setLevel(logging.WARNING)
 cluster = LocalCluster(
     n_workers=2,
     threads_per_worker=1,

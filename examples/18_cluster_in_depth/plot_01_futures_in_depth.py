@@ -34,10 +34,14 @@ what it saves, submit tasks from inside a task with ``worker_client``, run side 
 # process (``processes=False``, so the same code runs as a script and in a notebook) but
 # talking over TCP on the loopback interface, so that every input and result is serialised
 # and sent as on a real cluster. Instead of the client's repr, which is full of ports and
-# random ids, we print what matters: the workers and their threads.
+# random ids, we print what matters: the workers and their threads. ``silence_logs`` quiets the
+# cluster while it starts and runs; Dask's own logger would still report routine events, among
+# them connections closing at shutdown (with a traceback), so it is set to report warnings only.
 import logging
 
 from distributed import Client, LocalCluster
+
+logging.getLogger("distributed").setLevel(logging.WARNING)
 
 cluster = LocalCluster(
     n_workers=2,
