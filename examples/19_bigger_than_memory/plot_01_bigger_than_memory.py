@@ -42,9 +42,9 @@ compact dtypes and Parquet.
 # with one thread each. Smaller budgets were tried first: two workers of 448 MiB, which the
 # shuffle below pushed past 95 % of their limit (their nannies restarted them, and after four
 # deaths Dask gave up with ``KilledWorker``); one of 768 MiB, which after one heavy step kept
-# some 620 MiB that pandas and Arrow had freed but not given back to the operating system,
-# paused at 80 % and never resumed; and one of 896 MiB, which finished but paused and resumed a
-# dozen times on the way.
+# some 620 MiB of :term:`unmanaged memory <managed memory>` (freed by pandas and Arrow but not
+# given back to the operating system), paused at 80 % and never resumed; and one of 896 MiB,
+# which finished but paused and resumed eight times in one run.
 # The worker spills into ``local_directory``, a temporary folder removed at the end. The lesson
 # starts a worker process, so its code sits under ``if __name__ == "__main__":``, which is true
 # in a notebook too.

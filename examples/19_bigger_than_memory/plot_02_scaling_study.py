@@ -158,9 +158,9 @@ for r in results:
 # %%
 # Strong scaling: the same data, more workers
 # -------------------------------------------
-# Weak scaling asks how time grows with the data; strong scaling keeps the data fixed (the
-# course's default year) and adds workers, one thread each, up to the machine's cores (at most
-# 8). The ideal is one worker's time divided by the number of workers; the gap is what
+# Weak scaling asks how time grows with the data; :term:`strong scaling` keeps the data fixed
+# (the course's default year) and adds workers, one thread each, up to the machine's cores (at
+# most 8). The ideal is one worker's time divided by the number of workers; the gap is what
 # scheduling, moving data and the serial parts of the work cost.
 for r in results:
     strong = pd.DataFrame(r["strong"])
