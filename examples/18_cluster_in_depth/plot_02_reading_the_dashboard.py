@@ -34,11 +34,14 @@ split a worker's memory into managed, unmanaged and spilled.
 # one, this starts a small cluster inside this Python process: two workers as threads, talking
 # over TCP on this machine's loopback address, with its dashboard there too. While a cluster
 # runs, ``client.dashboard_link`` is the address of its live dashboard; the reports below save
-# the same panels into files you can open after the cluster is gone.
+# the same panels into files you can open after the cluster is gone. ``silence_logs`` quiets the
+# cluster while it runs; Dask's own logger would still report routine events, among them
+# connections closing at shutdown (with a traceback), so it is set to report warnings only.
 import logging
 
 import distributed
 
+logging.getLogger("distributed").setLevel(logging.WARNING)
 try:
     client = distributed.get_client()
     own_cluster = None
