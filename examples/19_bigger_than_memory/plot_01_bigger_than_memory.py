@@ -201,7 +201,7 @@ if __name__ == "__main__":
     memory = sampler.to_pandas(align=True) / 2**30
     memory.index = memory.index.total_seconds()
     ax = memory.plot(figsize=(8, 3.5), xlabel="seconds since the step started", ylabel="GiB")
-    ax.axhline(cluster_limit / 2**30, color="tab:red", ls="--", label="the cluster's limit")
+    ax.axhline(cluster_limit / 2**30, color="black", ls="--", label="the cluster's limit")
     ax.axhline(in_memory / 2**30, color="tab:gray", ls=":", label="the data in memory")
     ax.set_ylim(0, in_memory / 2**30 * 1.1)
     ax.legend(loc="upper right", fontsize="small")
