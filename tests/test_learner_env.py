@@ -21,6 +21,7 @@ Steps 3 and 4 use the small test data (``DASK_COURSE_DATA``), so that the suite 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import textwrap
 import urllib.parse
@@ -78,6 +79,24 @@ def test_the_learner_package_needs_no_sphinx(course_installed):
     assert int(imported.stdout) >= 4  # __main__, bikes, cores, timing
 
 
+# distributed logs a connection that closes during shutdown at INFO, with its traceback
+# (dask/distributed#7192), once `LocalCluster.close()` has restored the log levels that
+# `silence_logs` lowered: upstream noise at exit, seen in about one lesson per full run. Any
+# other traceback still fails the test.
+_SHUTDOWN_NOISE = re.compile(
+    r"^\S+ \S+ - distributed\.batched - INFO - Batched Comm Closed[^\n]*\n"
+    r"Traceback \(most recent call last\):\n(?:[ ].*\n)+?distributed\.comm\.core\.CommClosedError\n?",
+    re.M,
+)
+
+
+def test_shutdown_noise_is_only_the_closed_comm_record():
+    record = Path(__file__).parent / "fixtures" / "shutdown-noise.txt"
+    noise = record.read_text()
+    assert _SHUTDOWN_NOISE.sub("", noise) == ""
+    assert "Traceback" in _SHUTDOWN_NOISE.sub("", noise.replace("CommClosedError", "ValueError"))
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.stem for lesson in LESSONS])
 def test_page_code_pasted_into_a_script_runs_and_answers_right(course_installed, small_data, lesson, tmp_path):
     url = f"{course_installed['site']}lessons/{lesson.parent.name}/{lesson.stem}.html"
@@ -92,7 +111,7 @@ def test_page_code_pasted_into_a_script_runs_and_answers_right(course_installed,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert "results check passed" in result.stdout
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in _SHUTDOWN_NOISE.sub("", result.stderr)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.stem for lesson in LESSONS])
