@@ -26,10 +26,6 @@ def test_strict_build_succeeds(built_site):
     assert built_site["returncode"] == 0, built_site["log"][-5000:]
 
 
-def test_at_most_one_cluster_per_build(built_site):
-    assert built_site["log"].count("build cluster started") <= 1
-
-
 def test_every_service_listened_on_loopback_only(built_site):
     assert {ip for ip, _ in built_site["listeners"]} <= {"127.0.0.1"}
 
@@ -52,7 +48,7 @@ def test_lesson_page_shows_its_outputs(built_site, lesson):
     assert not page.select(".highlight-pytb"), "a lesson rendered an uncaught traceback"
     assert "IPython.core.display" not in text and "graphviz.graphs" not in text
     assert "Where these outputs were computed" in text
-    assert "worker processes" in text
+    assert re.search(r"(Computed on .+|No Dask computation ran here)\. Machine: \d+ cores", text), "where it computed"
     assert re.search(r"With Python 3\.\d+\.\d+, dask \S+, distributed \S+, pandas \S+, numpy \S+.*"
                      r"; built on \d{4}-\d\d-\d\d from commit \w+", text), "the page's version stamp"
     code = "\n".join(line for line in lesson.read_text().splitlines() if not line.lstrip().startswith("#"))

@@ -21,6 +21,7 @@ Steps 3 and 4 use the small test data (``DASK_COURSE_DATA``), so that the suite 
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import textwrap
@@ -30,14 +31,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LESSONS, RUN_NOTEBOOK, copied_code, download, lesson_downloads
+from conftest import LESSONS, ROOT, RUN_NOTEBOOK, copied_code, download, lesson_downloads
+from tutorial_helpers.sphinxext import stamps
 
 pytestmark = [pytest.mark.build, pytest.mark.lessons]
 
 RUN_SCRIPT_AND_CHECK = """
-import runpy, sys
+import json, runpy, sys
+from tutorial_helpers import schedulers
 script, checks_dir, stem = sys.argv[1:]
+schedulers.start_log()
 namespace = runpy.run_path(script, run_name="__main__")
+schedulers.stop_log()
+print("computed on:", json.dumps(schedulers.computed_on()))
 
 import importlib, pathlib
 sys.path.insert(0, checks_dir)
@@ -112,6 +118,9 @@ def test_page_code_pasted_into_a_script_runs_and_answers_right(course_installed,
     assert result.returncode == 0, result.stderr[-4000:]
     assert "results check passed" in result.stdout
     assert "Traceback" not in _SHUTDOWN_NOISE.sub("", result.stderr)
+    # The learner's run computed on the same kinds of scheduler, of the same shapes, as the page.
+    learner_ran_on = json.loads(result.stdout.split("computed on: ", 1)[1].splitlines()[0])
+    assert learner_ran_on == stamps.recorded(ROOT / "lessons")[lesson.name]["computed_on"]
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.stem for lesson in LESSONS])

@@ -58,6 +58,30 @@ def test_every_lesson_parses_without_a_warning():
             ast.parse(lesson.read_text(), filename=str(lesson))
 
 
+def _calls(tree: ast.AST) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+
+
+def _name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=ids)
+def test_a_lesson_computes_on_what_it_makes_in_view(lesson):
+    """No lesson looks for a cluster it did not start (the build's, once), and none computes with
+    Dask without starting a cluster or naming a local scheduler: the learner runs the same code."""
+    trees = [ast.parse(lesson.read_text()), *(ast.parse(code) for code in solutions(lesson))]
+    calls = [call for tree in trees for call in _calls(tree)]
+    found = {_name(call) for call in calls} & {"get_client", "default_client", "current"}
+    assert not found, f"{lesson.name} looks for a client it did not make: {sorted(found)}"
+    computes = [call for call in calls if _name(call) in ("compute", "persist")]
+    makes_cluster = any(_name(call) in ("LocalCluster", "Client") for call in calls)
+    names_scheduler = all(any(k.arg == "scheduler" for k in call.keywords) for call in computes)
+    assert not computes or makes_cluster or names_scheduler, (
+        f"{lesson.name} computes with Dask but starts no cluster and names no scheduler")
+
+
 @pytest.mark.build
 @pytest.mark.parametrize("lesson", LESSONS, ids=ids)
 def test_page_script_and_notebook_hold_the_code_that_ran(built_site, lesson):

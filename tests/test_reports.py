@@ -1,6 +1,7 @@
 """The performance-report scraper, driven the way sphinx-gallery drives it (cf. tests/test_graphs.py)."""
 
 import re
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -46,8 +47,8 @@ def run_block(code, gallery_conf, block_vars):
 def test_a_real_report_moves_out_of_the_sources_into_an_iframe(lesson):
     gallery_conf, block_vars, src, page_dir = lesson
     code = (
-        "with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,\n"
-        "                              dashboard_address='127.0.0.1:0') as cluster, \\\n"
+        "with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol='tcp',\n"
+        "                              host='127.0.0.1', dashboard_address='127.0.0.1:0') as cluster, \\\n"
         "        distributed.Client(cluster):\n"
         "    with distributed.performance_report(filename='dask-report.html', mode='inline'):\n"
         "        da.ones((100, 100), chunks=10).sum().compute()\n"
@@ -60,10 +61,22 @@ def test_a_real_report_moves_out_of_the_sources_into_an_iframe(lesson):
     assert "Dask Performance Report" in text and report.stat().st_size > 100_000
     assert not re.search(r"<script[^>]+src=[\"']?https?:", text), "the report loads scripts from the web"
     assert "docs.dask.org/en/latest/_static/images/favicon.ico" not in text
+    # The build's addresses, ports and paths stay out of the page (the workers are address-N).
+    assert "address-1" in text
+    assert not re.search(r"(?:tcp|inproc)://|127\.0\.0\.1:[1-9]|" + re.escape(sys.prefix), text)
     assert '<iframe src="images/sphx_glr_plot_x_report_001.html"' in rst
     assert '<a href="images/sphx_glr_plot_x_report_001.html"' in rst
     assert rst.lstrip().startswith(".. raw:: html")
     assert len(block_vars["image_path_iterator"]) == 0, "no image path is used up"
+
+
+def test_scrub_renames_addresses_and_threads_and_cuts_paths():
+    report = (b'"tcp://127.0.0.1:41419" "tcp://127.0.0.1:41419-139828061271744" "tls://10.1.2.3:8786" '
+              b'"/home/me/.venv/lib/python3.11/site-packages/dask/base.py" "/usr/lib/python3.12/threading.py" '
+              b'"tcp://127.0.0.1:41419-139828052879040"')
+    assert reports.scrub(report) == (
+        b'"address-1" "address-1-thread-1" "address-2" "site-packages/dask/base.py" "python3.12/threading.py" '
+        b'"address-1-thread-2"')
 
 
 def test_reports_are_numbered_across_blocks_and_other_html_stays(lesson):

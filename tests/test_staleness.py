@@ -63,8 +63,8 @@ def test_inputs_follow_the_helpers_source(tmp_path, monkeypatch):
     assert staleness.lesson_inputs(tmp_path)["course helpers"] != before
 
 
-def test_inputs_follow_the_cluster(tmp_path, monkeypatch):
-    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
-    local = staleness.lesson_inputs(tmp_path)["cluster"]
-    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:8786")
-    assert staleness.lesson_inputs(tmp_path)["cluster"] != local
+def test_inputs_follow_the_cores_lessons_size_their_clusters_to(tmp_path, monkeypatch):
+    monkeypatch.delenv("NSLOTS", raising=False)
+    all_cores = staleness.lesson_inputs(tmp_path)["machine"]
+    monkeypatch.setenv("NSLOTS", "1")  # an SGE job granted one core
+    assert staleness.lesson_inputs(tmp_path)["machine"] != all_cores

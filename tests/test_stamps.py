@@ -31,6 +31,6 @@ def test_recorded_per_lesson_and_found_by_name(tmp_path):
     (tmp_path / "examples" / "02_topic").mkdir(parents=True)
     (tmp_path / "examples" / "02_topic" / "plot_a.py").write_text("import xarray\n")
     conf = {"gallery_dirs": "lessons", "examples_dirs": "examples", "src_dir": str(tmp_path)}
-    stamps.record(conf, "plot_a.py", "a cluster")
+    stamps.record(conf, "plot_a.py", ["threads", "sync", "threads"])
     stamp = stamps.recorded(tmp_path / "lessons")["plot_a.py"]
-    assert stamp["where"] == "a cluster" and "xarray" in stamp["with"]
+    assert stamp["computed_on"] == ["threads", "sync"] and "xarray" in stamp["with"]

@@ -3,7 +3,7 @@
 Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which only the
 ``docs`` extra installs. Its modules, one job each:
 
-- ``cluster``: the one Dask cluster of a build, a clean start for every lesson;
+- ``cluster``: a clean start for every lesson, each on the cluster it makes in view;
 - ``stamps``: the note on each page of where and with which versions its outputs were computed;
 - ``graphs`` and ``reports``: sphinx-gallery scrapers for task graphs and Dask performance reports;
 - ``staleness``: re-run lessons when helpers, data, libraries or the cluster change;
@@ -33,8 +33,8 @@ def setup(app):
     app.connect("source-read", stamps.add_stamp)
     # env-updated: every page read (labels, terms known), notebooks not yet copied to _downloads.
     app.connect("env-updated", notebooks.convert_lesson_notebooks)
-    # build-finished: close the cluster before sphinx-gallery's own handler raises on failed lessons.
-    app.connect("build-finished", cluster.close_build_cluster, priority=100)
+    # build-finished: close what lessons left open before sphinx-gallery's own handler raises on failed lessons.
+    app.connect("build-finished", cluster.close_lesson_clusters, priority=100)
     app.connect("build-finished", reports.copy_reports)
     app.connect("build-finished", course_package.put_notebooks_in_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

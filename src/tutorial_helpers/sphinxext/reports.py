@@ -10,7 +10,10 @@ During a build that directory is the lesson's source folder. After each code blo
 ``images`` folder, so nothing is left among the sources, and shows it on the page in an
 ``<iframe>`` under the block, with a link to open it full size. ``mode="inline"`` makes the
 report self-contained (Bokeh's JavaScript inside the file), so it works offline; the one outside
-reference the report carries, a favicon on docs.dask.org, is removed.
+reference the report carries, a favicon on docs.dask.org, is removed. So is what belongs to the
+build machine and not to the lesson (:func:`scrub`): each scheduler or worker address becomes
+``address-1``, ``address-2``, … (a worker thread's id, ``thread-1``, …), and file paths keep only their part from ``site-packages/`` or
+``python3.X/`` on.
 
 Sphinx copies only the images it knows about into the HTML output, so when an HTML build
 finishes, :func:`copy_reports` (a ``build-finished`` hook) copies the reports next to their pages.
@@ -30,6 +33,26 @@ REPORT_TITLE = b"<title>Dask Performance Report</title>"
 IFRAME_HEIGHT = "720px"
 _SEEN_KEY = "dask_performance_reports"  # per-lesson count, kept in sphinx-gallery's block variables
 _OUTSIDE_FAVICON = re.compile(rb'<link rel="(?:shortcut )?icon" href="https?://[^"]*"\s*/?>\s*')
+# A worker's address, and in the task stream its thread's id after a dash.
+_ADDRESS = re.compile(rb"\b((?:tcp|tls|ucx|inproc|ws|wss)://[\w.\[\]:-]+?:\d{1,5})(?:-(\d{6,}))?\b")
+# A path up to the installed package or standard-library module it points into.
+_PATH_PREFIX = re.compile(rb"(?:/[\w.+-]+)+/(?=(?:site-packages|python3\.\d+)/)")
+
+
+def scrub(report: bytes) -> bytes:
+    """A performance report without the build's addresses, ports and file paths (see the module doc)."""
+    report = _OUTSIDE_FAVICON.sub(b"", report)
+    addresses: dict[bytes, bytes] = {}
+    threads: dict[bytes, bytes] = {}
+
+    def renamed(match: re.Match) -> bytes:
+        address = addresses.setdefault(match.group(1), b"address-%d" % (len(addresses) + 1))
+        if match.group(2) is None:
+            return address
+        return address + b"-thread-" + threads.setdefault(match.group(2), b"%d" % (len(threads) + 1))
+
+    report = _ADDRESS.sub(renamed, report)
+    return _PATH_PREFIX.sub(b"", report)
 
 
 def is_performance_report(path: Path) -> bool:
@@ -77,7 +100,7 @@ class ReportScraper:
         for report in reports:
             block_vars[_SEEN_KEY] = block_vars.get(_SEEN_KEY, 0) + 1
             target = images_dir / f"sphx_glr_{stem}_report_{block_vars[_SEEN_KEY]:03}.html"
-            target.write_bytes(_OUTSIDE_FAVICON.sub(b"", report.read_bytes()))
+            target.write_bytes(scrub(report.read_bytes()))
             report.unlink()
             url = Path(os.path.relpath(target, page_dir)).as_posix()
             rst += report_rst(url, f"Dask performance report ({report.name}) written by this code")

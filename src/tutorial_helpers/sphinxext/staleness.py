@@ -2,7 +2,7 @@
 
 sphinx-gallery re-runs a lesson only when the lesson file changes (it keeps an md5 of it). The
 pages also depend on the course helpers, the course data, the installed libraries and the
-cluster the build runs on. This Sphinx extension fingerprints those inputs; when the fingerprint
+machine the lessons' clusters are sized to. This Sphinx extension fingerprints those inputs; when the fingerprint
 differs from the last build's, it drops sphinx-gallery's md5 records so every lesson runs again,
 and says in the build log which inputs changed.
 """
@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import re
 from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
+from distributed.system import MEMORY_LIMIT
 from sphinx.util import logging
 
 import tutorial_helpers
 from tutorial_helpers import bikes
-from tutorial_helpers.sphinxext.cluster import build_cluster_spec
+from tutorial_helpers.cores import granted_cores
 from tutorial_helpers.sphinxext.gallery import gallery_root, lessons_run, write_json_atomic
 
 FINGERPRINT_FILE = "inputs-fingerprint.json"
@@ -37,13 +37,14 @@ def lesson_inputs(data_dir: Path | None = None) -> dict[str, str]:
     for path in sorted(package.rglob("*.py")):
         helpers.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     manifest = Path(data_dir or bikes.data_dir()) / "manifest.json"
-    cluster = os.environ.get("DASK_SCHEDULER_ADDRESS") or json.dumps(build_cluster_spec(), default=str, sort_keys=True)
+    # Lessons size their clusters from the cores granted and the machine's memory.
+    machine = f"{granted_cores()} cores, {MEMORY_LIMIT} bytes"
     return {
         "course helpers": helpers.hexdigest(),
         "course data": _digest(manifest.read_bytes() if manifest.exists() else b"no data"),
         "libraries": _digest(" ".join(f"{name}={_version(name)}" for name in libraries()).encode()),
         "python": platform.python_version(),
-        "cluster": _digest(cluster.encode()),
+        "machine": _digest(machine.encode()),
     }
 
 

@@ -1,6 +1,7 @@
 """What each page says about where and with what its outputs were computed.
 
-Every lesson page ends with a note: the Dask cluster it ran on, the versions of Python and of
+Every lesson page ends with a note: the Dask schedulers and clusters its computations ran on
+(as ``tutorial_helpers.schedulers`` logged them while the lesson ran), the machine, the versions of Python and of
 the libraries it uses (dask, distributed, pandas, numpy, and any other library the lesson
 imports), the build date and the source commit. The note is recorded when the lesson runs and
 kept beside the generated pages, so a page that sphinx-gallery did not re-run still states the
@@ -16,6 +17,9 @@ import platform
 import subprocess
 from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from pathlib import Path
+
+from dask.system import CPU_COUNT
+from distributed.system import MEMORY_LIMIT
 
 from tutorial_helpers.sphinxext.gallery import gallery_root, write_json_atomic
 
@@ -68,15 +72,29 @@ def build_stamp(srcdir: Path, libraries: list[str]) -> str:
     return f"{versions(libraries)}; built on {today} from commit {source_commit(srcdir)}"
 
 
-def record(gallery_conf: dict, lesson: str, where: str) -> None:
-    """Record, as lesson file ``lesson`` (a name, unique in the course) starts running, where and with what."""
+def where_in_words(computed_on: list[str]) -> str:
+    """The schedulers a lesson computed on (``schedulers.computed_on()``), and the machine, as prose."""
+    words = []
+    for kind in dict.fromkeys(computed_on):
+        if kind.startswith("distributed: "):
+            words.append("a dask.distributed cluster of " + kind.removeprefix("distributed: "))
+        elif kind in ("threads", "processes", "sync"):
+            words.append(f"Dask's local {kind!r} scheduler")
+        else:
+            words.append(kind)
+    where = f"Computed on {'; then '.join(words)}" if words else "No Dask computation ran here"
+    return f"{where}. Machine: {CPU_COUNT} cores, {MEMORY_LIMIT / 2**30:.1f} GiB RAM, {platform.system()}"
+
+
+def record(gallery_conf: dict, lesson: str, computed_on: list[str]) -> None:
+    """Record, as lesson file ``lesson`` (a name, unique in the course) ends, where and with what it computed."""
     root = gallery_root(gallery_conf)
     examples = gallery_conf["examples_dirs"]
     examples = [examples] if isinstance(examples, str) else examples
     sources = [path for folder in examples for path in Path(gallery_conf["src_dir"], folder).glob(f"**/{Path(lesson).name}")]
     libraries = lesson_libraries(sources[0]) if sources else list(CORE_LIBRARIES)
     records = recorded(root)
-    records[Path(lesson).name] = {"where": where, "with": build_stamp(Path(gallery_conf["src_dir"]), libraries)}
+    records[Path(lesson).name] = {"computed_on": list(dict.fromkeys(computed_on)), "with": build_stamp(Path(gallery_conf["src_dir"]), libraries)}
     write_json_atomic(root / STAMPS_FILE, records)
 
 
@@ -99,5 +117,5 @@ def add_stamp(app, docname: str, source: list[str]) -> None:
     if stamp:
         source[0] += (
             "\n\n.. rubric:: Where these outputs were computed\n\n"
-            f"On {stamp['where']}.\n\nWith {stamp['with']}.\n"
+            f"{where_in_words(stamp.get('computed_on', []))}.\n\nWith {stamp['with']}.\n"
         )
