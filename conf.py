@@ -89,6 +89,8 @@ sphinx_gallery_conf = {
         "matplotlib",
         "tutorial_helpers.sphinxext.graphs.scraper",
         "tutorial_helpers.sphinxext.reports.scraper",
+        # Not an image: after an exercise's check cell, the reference solution goes through the check.
+        "tutorial_helpers.sphinxext.exercises.scraper",
     ),
     # Batch scripts beside the lessons are shown by literalinclude, not pages of their own.
     "ignore_pattern": r"__init__\.py|bikes_batch\.py|bikes_mpi\.py",

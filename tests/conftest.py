@@ -7,7 +7,6 @@ import re
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 import urllib.parse
@@ -25,7 +24,6 @@ LESSONS = sorted((ROOT / "examples").glob("*/plot_*.py"))
 SMALL_SCALE = 0.02  # about 20,000 trips: every code path, in seconds
 
 # The code blocks inside a lesson's ".. dropdown:: Solution" comment text.
-_SOLUTION = re.compile(r"^# \.\. dropdown:: Solution\n#\n#    \.\. code-block:: python\n#\n((?:#       .*\n|#\n)+)", re.M)
 
 
 @pytest.fixture(scope="session")
@@ -52,12 +50,6 @@ def lesson_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ, DASK_COURSE_DATA=str(data_dir), MPLBACKEND="Agg")
     env.pop("DASK_SCHEDULER_ADDRESS", None)
     return env
-
-
-def solutions(lesson: Path) -> list[str]:
-    """The exercise solutions of a lesson, as code."""
-    blocks = _SOLUTION.findall(lesson.read_text())
-    return [textwrap.dedent(re.sub(r"^#(?: {7}|$)", "", b, flags=re.M)) for b in blocks]
 
 
 def _watch_listeners(root_pid: int, seen: set, stop: threading.Event) -> None:

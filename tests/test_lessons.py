@@ -16,7 +16,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
-from conftest import LESSONS, copied_code, solutions
+from conftest import LESSONS, copied_code
+from tutorial_helpers.sphinxext.exercises import solutions
 
 ids = [lesson.stem for lesson in LESSONS]
 def _results_checks() -> dict:

@@ -94,8 +94,17 @@ plt.tight_layout()
 # Exercise
 # --------
 # Which day of the week has the most trips in this month, and what is the median trip duration
-# in minutes on that day?
-#
+# in minutes on that day? Put your answer in ``answer`` as a pair, ``(day name, minutes)``, for
+# example ``("Monday", 12.5)``, and run the check below: it computes its own answer with pandas
+# from the same file and tells you what is off, without giving the answer away.
+answer = None  # your answer: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("pandas_first", answer)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -103,4 +112,5 @@ plt.tight_layout()
 #       per_weekday = clean["starttime"].dt.day_name().value_counts()
 #       busiest_day = per_weekday.index[0]
 #       on_that_day = clean[clean["starttime"].dt.day_name() == busiest_day]
-#       print(busiest_day, on_that_day["tripduration"].median() / 60)
+#       answer = (busiest_day, on_that_day["tripduration"].median() / 60)
+#       check("pandas_first", answer)

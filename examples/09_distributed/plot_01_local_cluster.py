@@ -2,9 +2,9 @@
 Your own cluster: LocalCluster, Client and the dashboard
 ========================================================
 
-So far every lesson ran on a cluster the course started for you. Here you start one yourself
-with ``dask.distributed``: choose how many worker processes, threads and how much memory it
-gets, connect a ``Client`` to it, find its dashboard, and save a performance report of a real
+So far every lesson started the same small cluster in its first cells: one worker whose threads
+run inside your own Python process. Here you start a real multi-process one with
+``dask.distributed``: choose how many worker processes, threads and how much memory it gets, connect a ``Client`` to it, find its dashboard, and save a performance report of a real
 computation that you can open offline, like the one shown on this page.
 
 **You will be able to:** start and close a ``LocalCluster`` and ``Client`` safely from a

@@ -11,6 +11,7 @@ Learners never import this subpackage: it needs Sphinx and sphinx-gallery, which
 - ``course_package``: the course's wheel and notebooks' zip in the site, and the notebooks' first cell;
 - ``notebooks``: the notebooks' Markdown made from the lessons' reST (solutions collapsed, links);
 - ``teaching``: the ``course-schedule`` directive, workshop plans timed by the lessons' estimates;
+- ``exercises``: each exercise's reference solution through the learner's check, in the build;
 - ``gallery``: what these share about the gallery.
 
 :func:`setup` connects every hook, and the order they run in, in one place.

@@ -1,0 +1,36 @@
+"""The exercises of the Dask DataFrame topic (examples/02_dataframe)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tutorial_helpers.exercises import Exercise, clean_trips, differs
+
+
+def _customer_share(files) -> pd.Series:
+    """Each start station's share of customer (non-subscriber) trips, among stations with 1 % of the trips or more."""
+    clean = clean_trips(files, ["start station name", "usertype"])
+    by_station = (clean["usertype"] == "Customer").groupby(clean["start station name"]).agg(["sum", "count"])
+    busy = by_station[by_station["count"] >= 0.01 * len(clean)]
+    return busy["sum"] / busy["count"]
+
+
+def _compare_top_customer_station(answer, files) -> str | None:
+    if not isinstance(answer, str):
+        return f"The answer should be the station's name, a str; yours is a {type(answer).__name__}."
+    share = _customer_share(files)
+    if answer not in share.index:
+        return f"{answer!r} is not among the stations with at least 1 % of the (clean) trips."
+    if share[answer] < share.max():
+        return f"{answer!r} has a customer share of {share[answer]:.1%}, and another busy station has more."
+    return None
+
+
+EXERCISES = {
+    "plot_01_same_with_dask": Exercise(
+        compare=_compare_top_customer_station,
+        hint="count trips per station from `clean` (not `trips`), keep the stations with at least "
+             "1 % of all clean trips, and divide their customer trips by their trips.",
+        right=lambda answer: f"{answer!r} has the highest customer share among the busy stations.",
+    ),
+}

@@ -1,0 +1,48 @@
+"""Each exercise's reference solution goes through the learner's check while the lesson is built.
+
+A lesson's exercise has a cell for the answer (``answer = None``), a cell that checks it
+(``check("...", answer)``, ``tutorial_helpers.exercises``) and a collapsed solution in the text
+that ends with the same check. The page shows what a learner sees before answering; after the
+check cell, :data:`scraper` (a sphinx-gallery image scraper, which runs after every code block)
+runs the lesson's solutions in a copy of the lesson's namespace, as a learner pasting them would.
+A solution whose check raises fails the lesson, and so the strict build; what it prints is not
+shown on the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import textwrap
+from pathlib import Path
+
+_SOLUTION = re.compile(r"^# \.\. dropdown:: Solution\n#\n#    \.\. code-block:: python\n#\n((?:#       .*\n|#\n)+)", re.M)
+_CHECK_CALL = re.compile(r"^\s*check\(", re.M)
+
+
+def solutions(lesson: Path) -> list[str]:
+    """The code of the lesson's exercise solutions, in order."""
+    blocks = _SOLUTION.findall(Path(lesson).read_text())
+    return [textwrap.dedent(re.sub(r"^#(?: {7}|$)", "", block, flags=re.M)) for block in blocks]
+
+
+class SolutionCheck:
+    """After a lesson's check cell, runs its solutions (each ending with the check) in a copy of its namespace."""
+
+    def __repr__(self) -> str:
+        # Sphinx compares config values by repr to decide whether to rebuild everything.
+        return "tutorial_helpers.sphinxext.exercises.SolutionCheck()"
+
+    def __call__(self, block, block_vars: dict, gallery_conf: dict) -> str:
+        if not _CHECK_CALL.search(block.content):
+            return ""
+        lesson = Path(block_vars["src_file"])
+        namespace = dict(block_vars["example_globals"])
+        with contextlib.redirect_stdout(io.StringIO()):
+            for number, code in enumerate(solutions(lesson), 1):
+                exec(compile(code, f"{lesson.name}, solution {number}", "exec"), namespace)
+        return ""
+
+
+scraper = SolutionCheck()
