@@ -19,7 +19,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
+
 
 # -- Output noise -------------------------------------------------------------------------------
 

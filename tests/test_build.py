@@ -59,8 +59,10 @@ def test_lesson_page_shows_its_outputs(built_site, lesson):
     for img in graphs:
         assert (lesson_page_dir(built_site["html"], lesson) / img["src"]).stat().st_size > 1000
     if "compare(" in code:  # measured: an HTML timing table, or one printed as text (08_schedulers)
-        assert page.select("table.timing-table") or "median" in text
-    assert page.select(".sd-dropdown, details"), "the exercise solution is collapsed"
+        assert page.select("table.timing-table") or re.search(r"median\s+min – max", text), "a timing table"
+    solutions = [d for d in page.select("details.sd-dropdown")
+                 if d.select_one("summary") and d.select_one("summary").get_text().strip().startswith("Solution")]
+    assert solutions and not any(d.has_attr("open") for d in solutions), "the exercise solution is collapsed"
     related = next(r for r in page.select(".rubric") if r.get_text().strip() == "Related lessons")
     assert len(related.find_next("div").select("a[href$='.html']")) == 3, "three related lessons"
 

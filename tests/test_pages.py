@@ -281,6 +281,3 @@ def test_page_graphs_finds_graphviz_images_and_their_links(tmp_path):
         ("graph_001.svg", True), ("graph_002.svg", False)]  # a link to another file opens no full size
     assert found[0].alt == "Dask graph drawn by x.visualize()"
 
-
-def test_the_checks_know_the_repository():
-    assert page_checks.ROOT == ROOT
