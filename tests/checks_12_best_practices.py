@@ -48,6 +48,26 @@ def check_best_practices(namespace, files):
     assert np.isclose(namespace["customer_minutes"], want_minutes, rtol=1e-9)
     _same(namespace["trips_per_hour"], kept.groupby(kept_start.dt.hour)["tripduration"].count())
 
+    # The pandas route put the table into the graph, and the client warned; dd.read_csv did not.
+    import dask
+    from dask.utils import parse_bytes
+    threshold = parse_bytes(dask.config.get("distributed.admin.large-graph-warning-threshold"))
+    assert all(m.startswith("Sending large graph of size") for m in namespace["load_warnings"])
+    if namespace["frame_bytes"] > 2 * threshold:
+        assert namespace["load_warnings"], "the pandas route's graph holds the table"
+    if namespace["frame_bytes"] < threshold / 2:
+        assert not namespace["load_warnings"]
+    # persist() held the needed frame on the cluster; del let the cluster free it.
+    assert namespace["held_persisted"] > 0 and namespace["held_after_del"] == 0
+    # Default blocks: one partition per monthly file, each smaller than the default block size.
+    from dask.dataframe.io.csv import AUTO_BLOCKSIZE
+    assert AUTO_BLOCKSIZE <= 64e6
+    assert namespace["largest_file"] < AUTO_BLOCKSIZE
+    assert namespace["year"].npartitions == len(files) <= namespace["tiny"].npartitions
+    if namespace["largest_file"] > 2e6:  # 1 MB blocks then cut at least that file in more pieces
+        assert namespace["tiny"].npartitions > len(files)
+    assert namespace["cluster"].status.name == "closed", "the lesson closes its cluster"
+
     # Reduce before compute.
     by_station = january.groupby("start station name")["tripduration"].mean()
     _same(namespace["mean_by_station"], by_station)
@@ -77,6 +97,14 @@ def check_diagnosing_performance(namespace, files):
     routes = three_months.value_counts(["start station name", "end station name"])
     busiest = (routes.index[0], int(routes.iloc[0]))
     assert namespace["slow_route"] == namespace["fast_route"] == busiest
+
+    # With the lesson's client open, the default shuffle is P2P; the report's run on the cluster.
+    assert namespace["shuffle_method"] == "p2p"
+    assert namespace["shuffle_tasks"] == []  # the groupby mean needs no shuffle
+    if namespace["winter"].npartitions > 1:  # value_counts shuffles, with P2P
+        assert "p2pshuffle" in namespace["counts_shuffle"]
+    assert namespace["cluster_route"] == busiest
+    assert namespace["cluster"].status.name == "closed", "the lesson closes its cluster"
 
     # The overhead table.
     seconds = namespace["seconds_per_task"]

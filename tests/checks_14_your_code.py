@@ -28,6 +28,8 @@ def check_decision_guide(namespace, files):
     assert [count for _, count in top] == [count for _, count in counts.most_common(3)]
     assert all(counts[station] == count for station, count in top)
     assert not namespace["json_files"][0].exists()  # the temporary files were cleaned up
+    assert namespace["rides"].npartitions == len(namespace["json_files"])  # one partition per file
+    assert namespace["cluster"].status.name == "closed", "the lesson closes its cluster"
 
     # multiprocessing/joblib → dask.delayed
     per_month = [int((pd.read_csv(path)["tripduration"] > 30 * 60).sum()) for path in files]

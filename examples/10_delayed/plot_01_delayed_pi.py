@@ -50,8 +50,9 @@ plt.tight_layout()
 # %%
 # Plain Python, one chunk at a time
 # ---------------------------------
-# Python's loops are slow enough that a few million points are real work, as the timing below
-# shows. Split the points into *chunks* and give each chunk its own seed. Chunks are then
+# Two million points, counted by a Python loop: the timing below says how long that takes on
+# this machine, and so how much work each of the four chunks holds. Split the points into
+# *chunks* and give each chunk its own seed. Chunks are then
 # independent of each other, which is what lets them run in parallel later, and the same seed
 # always draws the same points, so every count below can be reproduced.
 
@@ -80,8 +81,27 @@ start = time.perf_counter()
 serial_counts = [count_inside(points_per_chunk, seed) for seed in seeds]
 serial_seconds = time.perf_counter() - start
 pi_serial = 4 * sum(serial_counts) / n_points
-print(f"π ≈ {pi_serial:.5f} from {n_points:,} points in {serial_seconds:.2f} s")
+print(f"π ≈ {pi_serial:.5f} from {n_points:,} points in {serial_seconds:.2f} s, "
+      f"{serial_seconds / n_chunks:.3f} s per chunk")
 serial_counts
+
+# %%
+# A cluster to compute on
+# -----------------------
+# Dask needs somewhere to run the calls. This lesson starts a small ``dask.distributed``
+# cluster in this Python process: one worker whose threads, as many as the cores this job was
+# granted, run the tasks, and a client that makes it the default for every ``compute()``
+# below. Its workers are threads of this process, so a script needs no
+# ``if __name__ == "__main__":`` guard, and every service listens on this machine only.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
 
 # %%
 # The same calls, delayed
@@ -95,24 +115,32 @@ import dask
 lazy_counts = [dask.delayed(count_inside)(points_per_chunk, seed) for seed in seeds]
 lazy_total = dask.delayed(sum)(lazy_counts)
 lazy_pi = lazy_total * 4 / n_points
+from collections import Counter
+
+from dask.utils import key_split
+
 print(f"lazy_pi: a {type(lazy_pi).__name__} object, a graph of {len(lazy_pi.dask)} tasks, not a number")
+tasks_by_name = Counter(key_split(key) for key in lazy_pi.dask)
+print("tasks by name:", dict(tasks_by_name))
 
 # %%
 # The graph
 # ---------
 # ``visualize()`` draws what Dask recorded, bottom to top: four independent calls of
 # ``count_inside`` (circles are calls, boxes are results), one ``sum`` that needs all four,
-# and the arithmetic on top (``mul`` and ``truediv``). The four calls share nothing, so four
-# workers could run them at the same time; the ``sum`` waits for all of them.
+# and the arithmetic on top (``mul`` and ``truediv``): the tasks counted above. The four calls
+# share nothing, so four threads or workers could run them at the same time; the ``sum`` waits
+# for all of them.
 lazy_pi.visualize()
 
 # %%
 # Compute it
 # ----------
-# ``compute()`` runs the graph and returns a plain Python float. When this page was built, the
-# calls ran on the build's cluster of worker processes (named at the end of the page); run as a
-# script or notebook without a cluster, Dask's local scheduler runs them in threads of this
-# process.
+# ``compute()`` runs the graph and returns a plain Python float. With the client open, Dask's
+# default scheduler is the cluster started above: the client sends the graph to its scheduler,
+# and the worker's threads run the calls.
+on_client = dask.base.get_scheduler() == client.get
+print("compute() runs on the client's cluster:", on_client)
 pi_delayed = lazy_pi.compute()
 pi_delayed
 
@@ -129,10 +157,11 @@ print(f"π ≈ {pi_delayed:.5f}, off by {abs(pi_delayed - 3.141592653589793):.5f
 # %%
 # Why seeds matter
 # ----------------
-# Without its own seed, each chunk would draw from one shared random generator. Which chunk
-# draws which numbers would then depend on the order the workers happen to run them in, and
-# worker processes each start with their own generator state: results would change from run to
-# run and could repeat points across chunks. One seed per chunk makes parallel random work
+# Without its own seed, each chunk would draw from a generator it shares with others: the
+# ``random`` module's one, shared by all the threads of a process, or each worker process's
+# own, seeded afresh when the process starts. Which chunk draws which numbers would then depend
+# on the order the tasks happen to run in, and on where they run: results would change from run
+# to run, and worker processes could repeat each other's points. One seed per chunk makes parallel random work
 # reproducible. Note that splitting the *same* number of points into a different number of
 # chunks draws different points, and gives a slightly different estimate:
 eight_chunks = [dask.delayed(count_inside)(n_points // 8, seed) for seed in range(8)]
@@ -149,8 +178,10 @@ print(f"4 chunks: π ≈ {pi_delayed:.5f}   8 chunks: π ≈ {pi_eight:.5f}")
 #   results waits for them. ``visualize()`` shows which is which.
 # - Give each chunk of random work its own seed: the result is then reproducible and identical
 #   to the serial loop with the same seeds.
-# - Whether the graph runs faster than the loop depends on where it runs: the next lesson
-#   measures it on clusters of one, two and more worker processes.
+# - Whether the graph runs faster than the loop depends on where it runs. This lesson's worker
+#   runs its tasks in threads, and a pure-Python loop holds Python's GIL, so the threads take
+#   turns: the next lesson measures the speed-up on clusters of one, two and more worker
+#   processes.
 #
 # Exercise
 # --------
@@ -172,3 +203,10 @@ print(f"4 chunks: π ≈ {pi_delayed:.5f}   8 chunks: π ≈ {pi_eight:.5f}")
 #       exercise_pi = dask.delayed(sum)(exercise_counts) * 4 / 1_000_000
 #       exercise_pi, exercise_computed = dask.compute(exercise_pi, exercise_counts)
 #       print(exercise_pi, exercise_computed == [count_inside(125_000, s) for s in exercise_seeds])
+
+# %%
+# Close the cluster
+# -----------------
+# The results are plain Python numbers now, so the cluster and its client can go.
+client.close()
+cluster.close()

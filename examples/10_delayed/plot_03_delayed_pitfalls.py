@@ -21,19 +21,16 @@ Dask once, and write task functions whose only effect is their return value.
 #    :class-container: instructor-notes
 #    :icon: mortar-board
 #
-#    - **What usually goes wrong:** A big object passed into every delayed call travels with each
-#      task; wrap it once with ``dask.delayed(big)``, or create it inside a task.
-#    - **Do not skip:** Functions that change their inputs break Dask's assumption that tasks are
-#      pure.
-#    - **Ask the room:** Which of the four pitfalls is in your own code today?
+#    - **What usually goes wrong:** Learners write ``dask.delayed(f(x))`` and wonder why nothing
+#      runs in parallel, or call ``compute()`` once per result in a loop.
+#    - **Do not skip:** Pitfall 6: the same code gives different answers in this process and on
+#      the cluster when a task changes its input or a global.
+#    - **Ask the room:** Which of the six pitfalls is in your own code today?
 
 # %%
 # The work
 # --------
-# The same pure-Python counting as in the previous lessons. This lesson starts no cluster of
-# its own: ``compute()`` runs on the default scheduler, which for this page was the build's
-# cluster of worker processes (named at the end of the page). Run as a script or notebook
-# without a ``Client``, Dask's local threaded scheduler runs it instead; the tables say which.
+# The same pure-Python counting as in the previous lessons.
 import random
 
 import dask
@@ -50,6 +47,26 @@ def count_inside(n_points, seed):
             inside += 1
     return inside
 
+
+# %%
+# A cluster to compute on
+# -----------------------
+# Several pitfalls cost time or change answers only where the tasks run away from your
+# Python session, so this lesson starts a ``dask.distributed`` cluster: one worker whose
+# threads, as many as the cores this job was granted, run the tasks, in this Python process.
+# The client makes it the default for every ``compute()`` below, and every table says where it
+# was measured. Its workers are threads, so a script needs no ``if __name__ == "__main__":``
+# guard; the client still talks to the scheduler and the worker over TCP on this machine, so
+# graphs and data are serialised and sent as they would be to another machine.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
 
 # %%
 # Pitfall 1: ``dask.delayed(f(x))`` instead of ``dask.delayed(f)(x)``
@@ -115,16 +132,29 @@ if min(task_size_timings[names[3]].seconds) > max(task_size_timings[names[1]].se
     print(f"about {per_task * 1000:.2f} ms of overhead per task")
 
 # %%
-# The fix: give every task enough work that its overhead does not matter (Dask's best-practice
-# guide puts the overhead at a few hundred microseconds per task), and have a few tasks per
-# worker, not thousands: 250 chunks of 1,600 points are the same work as two chunks of 200,000,
-# but 125 times the bookkeeping.
+# Dask's `best-practice guide
+# <https://docs.dask.org/en/stable/best-practices.html#avoid-very-large-graphs>`_ puts the
+# overhead of a task "somewhere between 200us and 1ms". Where a figure was printed above, it
+# can be larger: this cluster's worker threads share one Python interpreter with its scheduler
+# and the client, and while a task runs pure Python it holds the :term:`GIL` the scheduler
+# needs to hand out the next task (Python passes the GIL between threads every
+# ``sys.getswitchinterval()`` seconds, printed below); on a cluster of worker processes the
+# scheduler has an interpreter of its own.
+import sys
+
+print(f"sys.getswitchinterval() = {sys.getswitchinterval() * 1000:.0f} ms")
+
+# %%
+# The fix: give every task enough work that its overhead does not matter, and have a few tasks
+# per worker, not thousands: 250 chunks of 1,600 points are the same work as two chunks of
+# 200,000, but 125 times the bookkeeping.
 #
 # Pitfall 3: ``compute()`` inside a loop
 # --------------------------------------
-# Each ``compute()`` runs a graph to the end and waits for it. Called once per chunk in a loop,
-# it runs one task at a time, however many workers there are. Collect the ``Delayed`` objects
-# first and compute them together with one ``dask.compute``.
+# Each ``compute()`` sends a graph to the scheduler, runs it to the end and waits for the
+# result. Called once per chunk in a loop, it hands the cluster one task at a time, however
+# many threads or workers are free. Collect the ``Delayed`` objects first and compute them
+# together with one ``dask.compute``.
 loop_seeds = range(8)
 
 
@@ -140,12 +170,45 @@ loop_timings = compare({"compute() in the loop": compute_in_a_loop, "one dask.co
 loop_timings
 
 # %%
-# Both give the same counts; only the waiting differs.
-assert compute_in_a_loop() == compute_once()
+# Both give the same counts; what differs is how many tasks the cluster may run at once. The
+# cluster records when each task ran, and ``get_task_stream`` hands those records back: here
+# is the most tasks that overlapped in time, for each way.
+from dask.distributed import get_task_stream
+
+
+def most_at_once(records):
+    """The largest number of tasks of a task stream that were computing at the same moment."""
+    spans = [s for r in records for s in r["startstops"] if s["action"] == "compute"]
+    events = sorted([(s["start"], 1) for s in spans] + [(s["stop"], -1) for s in spans])
+    running = most = 0
+    for _, change in events:
+        running += change
+        most = max(most, running)
+    return most
+
+
+with get_task_stream() as loop_stream:
+    loop_counts = compute_in_a_loop()
+with get_task_stream() as once_stream:
+    once_counts = compute_once()
+assert loop_counts == once_counts
+at_once = {"compute() in the loop": most_at_once(loop_stream.data),
+           "one dask.compute": most_at_once(once_stream.data)}
+worker_threads = sum(client.nthreads().values())
+print(f"at most at once, on {worker_threads} worker thread(s): {at_once}")
+
+# %%
+# Running at once is not the same as running side by side. ``count_inside`` is a pure-Python
+# loop, which holds Python's :term:`GIL`, so this lesson's worker threads take turns on it:
+# the tasks that ran at once did not run side by side, and what the loop adds here is mostly
+# a round trip to the scheduler, and a wait for it, for every call. On worker processes (the
+# previous lesson), or with code that releases the GIL, such as NumPy and pandas, the tasks
+# that run at once also run side by side, and one ``dask.compute`` can be up to as many times
+# faster as there are workers. Here:
 print(loop_timings.verdict(
     "one dask.compute", "compute() in the loop",
-    otherwise="With one worker thread, or a scheduler busy with other work, there is nothing "
-    "to run side by side, and the loop only adds a round trip per call.",
+    otherwise="The worker's threads share this process's GIL, which count_inside holds, so "
+    "tasks that run at once take turns, and the loop's round trips are small next to the work.",
 ))
 
 # %%
@@ -183,12 +246,12 @@ print(f"π ≈ {4 * sum(nested_fixed) / total_points:.4f} from {len(nested_fixed
 # %%
 # Pitfall 5: a big object passed into many calls
 # ----------------------------------------------
-# Passing a NumPy array straight into a delayed call puts the array itself into that task.
-# Sixteen calls with the same 16 MB array make sixteen tasks that each carry it: on a cluster,
-# each task takes its own copy to a worker. Compare three ways to give the calls the array:
-# in every call; wrapped *once* with ``dask.delayed(values)``, so that it is one piece of data
-# in the graph that every call refers to by its key, and that each worker receives at most
-# once; or made by a task on the workers, so that it never leaves them.
+# Passing a NumPy array straight into a delayed call puts the array itself into that task:
+# the graph, which the client serialises and sends to the scheduler, holds it. Compare three
+# ways to give sixteen calls the same 16 MB array: in every call; wrapped *once* with
+# ``dask.delayed(values)``, so that it is one piece of data in the graph that every call
+# refers to by its key; or made by a task on the workers, so that it is never in the graph and
+# never leaves them.
 import warnings
 
 import numpy as np
@@ -232,12 +295,14 @@ ways = {
 # several tasks share only once), the graph holds 16 MB. Only the third way keeps it small,
 # which is what the warning recommends: load or create big data inside tasks (with a
 # ``Client``, ``client.scatter`` is another way; see the futures section).
+graph_warnings = {}
 for name, tasks in ways.items():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         counts = dask.compute(*tasks())
     assert list(counts) == [count_above(values, t) for t in thresholds]
-    print(f"{name}: {'; '.join(str(w.message).splitlines()[0] for w in caught) or 'no warning'}")
+    graph_warnings[name] = [str(w.message).splitlines()[0] for w in caught]
+    print(f"{name}: {'; '.join(graph_warnings[name]) or 'no warning'}")
 
 # %%
 # What each way costs (the warnings are silenced here: they were shown above):
@@ -259,8 +324,9 @@ big_input_timings
 # Making the array in a task against putting it into every call:
 print(big_input_timings.verdict(
     "array made by a task", "array in every call",
-    otherwise="Without a cluster nothing travels, and making the array only adds the time to "
-    "draw its numbers.",
+    otherwise="This cluster's worker is a thread of this process: the graph crosses only this "
+    "machine's loopback interface, and making the array in a task adds the time to draw its "
+    "numbers.",
 ))
 
 # %%
@@ -303,11 +369,11 @@ recorded_sync = dask.compute(*lazy_calls, scheduler="sync")
 print(f"computed in this process: {len(calls)} calls recorded")
 
 # %%
-# Now both again on the default scheduler, with a fresh array and an empty list. When this page
-# was built, that was the build's cluster of worker processes, where each task receives its own
-# copy of its inputs and appends to its own worker's list. Run without a ``Client``, it is the
-# threaded scheduler in this process, which behaves as ``"sync"`` did above. What happened
-# here:
+# Now both again on the lesson's cluster, the client's default scheduler, with a fresh array
+# and an empty list. The client serialises each graph and sends it over TCP, so the worker's
+# tasks get copies of their inputs, and of the task function with the globals it uses
+# (cloudpickle sends a function defined in a script or notebook by value), although the worker
+# is a thread of this very process. What happened here:
 from tutorial_helpers.timing import describe
 
 data_elsewhere = np.array([1.0, 2.0, 4.0])
@@ -316,11 +382,14 @@ total_elsewhere = float(dask.delayed(np.sum)(data_elsewhere).compute())
 calls.clear()
 dask.compute(*[dask.delayed(recorded)(i) for i in range(4)])
 print(f"computed on {describe().split(';')[0]}:")
-print(f"  sum {total_elsewhere}, original array now {data_elsewhere}; {len(calls)} calls recorded here")
+calls_recorded_here = len(calls)
+print(f"  sum {total_elsewhere}, original array now {data_elsewhere}; "
+      f"{calls_recorded_here} calls recorded here")
 
 # %%
 # The same code gave different answers on different schedulers: the sum depends on whether the
-# caller's array was changed first, and the record on where the tasks ran. The fix is to give
+# caller's array was changed first, and the record on where the tasks ran and on whether
+# their inputs were copies. The fix is to give
 # tasks no effect but their result: return a new object instead of changing the input (or
 # change a copy), and return what you want to collect instead of appending it to a global.
 # Then every scheduler agrees.
@@ -368,3 +437,10 @@ print(f"scaled {scaled}, sum {total}, original array still {data}")
 #       split_estimates = {n: pi_in_tasks(n) for n in [2, 4, 8, 16]}
 #       print(split_estimates)
 #       assert all(abs(pi - np.pi) < 0.01 for pi in split_estimates.values())
+
+# %%
+# Close the cluster
+# -----------------
+# Every result above is a plain Python or NumPy value now, so the cluster and its client can go.
+client.close()
+cluster.close()

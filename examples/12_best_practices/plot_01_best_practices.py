@@ -5,7 +5,7 @@ Best practices, measured
 Dask's documentation lists a handful of best practices: load data with Dask, keep graphs small,
 persist only what you reuse, size partitions sensibly, and reduce on the cluster before bringing
 results back. Here each one is measured, before and after, on the bike trips, and the page says
-what the measurement showed on the machine that built it, and why another machine, or more
+what the measurement showed on the machine that ran it, and why another machine, or more
 data, can show something else. The next lesson finds where the time goes when a computation is
 slow.
 
@@ -47,13 +47,34 @@ few = files[:2]
 [f.name for f in few]
 
 # %%
+# A cluster to compute on
+# -----------------------
+# Several practices are about what travels between your Python session and the workers: the
+# graph, the data, the results. To see that, the lesson computes on a ``dask.distributed``
+# cluster it starts here: one worker whose threads, as many as the cores this job was granted,
+# run the tasks, in this Python process. The client makes it the default for every
+# ``compute()`` and ``persist()`` below. Its workers are threads, so a script needs no
+# ``if __name__ == "__main__":`` guard; the client still talks to the scheduler and the worker
+# over TCP on this machine, so graphs and results are serialised and sent as they would be to
+# another machine.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # Reading the data: pandas first, or Dask?
 # ----------------------------------------
 # A common first attempt reads the files with pandas, concatenates them, and hands the result to
 # Dask with ``dd.from_pandas``. The data is then read by one process, one file after another,
-# and the whole table becomes part of the task graph: on a cluster it travels from your
-# process to the scheduler and on to the workers. ``dd.read_csv`` instead sends only the file
-# names; each worker reads its own part.
+# and the whole table becomes part of the task graph: it travels from your process to the
+# scheduler and on to the worker. ``dd.read_csv`` instead sends only the file names and byte
+# ranges; each task reads its own part on the worker.
 
 
 def pandas_then_dask():
@@ -68,16 +89,19 @@ def dask_reads():
 
 
 # %%
-# On a ``dask.distributed`` cluster, Dask itself warns when a graph is this large; the warnings
-# are recorded here so that they show on the page (run without a cluster, nothing is sent and
-# nothing is printed).
+# The client warns when the graph it sends to the scheduler is larger than the setting
+# ``distributed.admin.large-graph-warning-threshold`` (printed); the warnings are recorded here
+# so that they show on the page, each different one once.
 import warnings
+
+print("warning threshold:", dask.config.get("distributed.admin.large-graph-warning-threshold"))
 
 with warnings.catch_warnings(record=True) as caught:
     load_timings = compare(
         {"pandas, then from_pandas": pandas_then_dask, "dd.read_csv": dask_reads}
     )
-for message in sorted({str(w.message).splitlines()[0] for w in caught}):
+load_warnings = sorted({str(w.message).splitlines()[0] for w in caught})
+for message in load_warnings:
     print("Dask warned:", message)
 load_timings
 
@@ -89,7 +113,7 @@ load_timings
 print(load_timings.verdict(
     "dd.read_csv", "pandas, then from_pandas",
     otherwise="Two months of CSV are small: one process reads them quickly, and the table "
-    "travels to the workers over this machine's loopback interface, not a network.",
+    "travels to the worker over this machine's loopback interface, not a network.",
 ))
 
 # %%
@@ -98,7 +122,8 @@ print(load_timings.verdict(
 # than your machine's memory the pandas route cannot even start. ``dd.read_csv`` never holds
 # more than the partitions its workers are busy with.
 frame = pd.concat([pd.read_csv(path) for path in few], ignore_index=True)
-print(f"{frame.memory_usage(deep=True).sum() / 2**20:.1f} MiB in this process and in the graph")
+frame_bytes = frame.memory_usage(deep=True).sum()
+print(f"{frame_bytes / 2**20:.1f} MiB in this process and in the graph")
 del frame
 mean_by_usertype = dask_reads()
 mean_by_usertype
@@ -201,7 +226,7 @@ print(f"all of January: {total_km:,.0f} km in a straight line")
 # %%
 # Persist only what you will reuse
 # --------------------------------
-# ``persist()`` keeps a result in the workers' memory (the
+# ``persist()`` keeps a result in the cluster workers' memory (the
 # :ref:`Dask DataFrame lesson <dask-dataframe>` measured the time it saves). That memory is the
 # price, so persist the smallest thing that answers your questions: the columns and rows you
 # need, after filtering, not the raw files. Here are both sizes, measured in memory.
@@ -215,20 +240,35 @@ print(f"every column: {all_bytes / 2**20:6.1f} MiB")
 print(f"what we need: {needed_bytes / 2**20:6.1f} MiB ({needed_bytes / all_bytes:.0%})")
 
 # %%
-# Persist the small frame, ask both questions, then drop the reference: the workers free the
-# memory as soon as no Python variable points at the persisted data.
+# Persist the small frame, ask both questions, then drop the reference: the cluster frees the
+# memory once no Python variable points at the persisted data. ``persist()`` returns at once,
+# while the worker computes, so wait for it before asking the cluster what it holds.
+import time
+
+from dask.distributed import wait
+
 needed = needed.persist()
+wait(needed)
+held_persisted = sum(client.nbytes(summary=False).values())
 customer_minutes = needed[needed["usertype"] == "Customer"]["tripduration"].mean() / 60
 trips_per_hour = needed.groupby(needed["starttime"].dt.hour)["tripduration"].count()
 customer_minutes, trips_per_hour = dask.compute(customer_minutes, trips_per_hour)
 del needed
+deadline = time.monotonic() + 5  # the client tells the scheduler in the background
+while client.nbytes(summary=False) and time.monotonic() < deadline:
+    time.sleep(0.05)
+held_after_del = sum(client.nbytes(summary=False).values())
+print(f"held on the cluster: {held_persisted / 2**20:.1f} MiB persisted, "
+      f"{held_after_del / 2**20:.1f} MiB after del")
 print(f"customers ride {customer_minutes:.1f} minutes on average")
 
 # %%
 # Right-size partitions
 # ---------------------
-# ``read_csv`` cuts files into blocks of at most 64 MB of text by default, so each monthly file
-# here becomes one partition. The `DataFrame best practices
+# ``read_csv`` cuts files into blocks of at most 64 MB of text by default (less on a machine
+# with little memory per core: its default is the smaller of 64 MB and a tenth of the memory
+# per core, printed below), so each monthly file here becomes one partition. The `DataFrame
+# best practices
 # <https://docs.dask.org/en/stable/dataframe-best-practices.html#repartition-to-reduce-overhead>`_
 # say "You should aim for partitions that have around 100MB of data each"; the `general ones
 # <https://docs.dask.org/en/stable/best-practices.html#avoid-very-large-partitions>`_ ask for
@@ -236,16 +276,22 @@ print(f"customers ride {customer_minutes:.1f} minutes on average")
 # thread holds one or more while it works. Too small is the other trap: hundreds of partitions
 # of a megabyte make hundreds of tasks per step, the large-graph problem again. The
 # Partitioning lesson measures both sides.
+from dask.dataframe.io.csv import AUTO_BLOCKSIZE
+
 year = dd.read_csv(files, dtype=trip_dtypes)
 tiny = dd.read_csv(files, dtype=trip_dtypes, blocksize="1MB")
-print(f"default blocks: {year.npartitions} partitions; 1 MB blocks: {tiny.npartitions} partitions")
+largest_file = max(path.stat().st_size for path in files)
+print(f"default block size here: {AUTO_BLOCKSIZE / 1e6:.0f} MB; "
+      f"largest file: {largest_file / 1e6:.1f} MB")
+print(f"{len(files)} files; default blocks: {year.npartitions} partitions; "
+      f"1 MB blocks: {tiny.npartitions} partitions")
 print(f"January and February in memory: about {all_bytes / len(few) / 2**20:.0f} MiB per partition")
 
 # %%
 # Where to reduce: in Dask, or in pandas after ``compute()``?
 # -----------------------------------------------------------
 # ``compute()`` brings its result into your process. Calling it on the whole table and then
-# grouping with pandas moves every row from the workers to you; grouping with Dask first moves
+# grouping with pandas moves every row from the worker to you; grouping with Dask first moves
 # only the answer. One month is enough to see it.
 
 
@@ -339,3 +385,11 @@ del whole_table
 #           otherwise="Two months are read quickly, so reading them twice costs little.",
 #       ))
 #       print(means)
+
+# %%
+# Close the cluster
+# -----------------
+# Every answer above is a pandas or Python object in this process now, so the cluster and its
+# client can go.
+client.close()
+cluster.close()

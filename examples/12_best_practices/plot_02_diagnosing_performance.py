@@ -44,6 +44,25 @@ few = files[:2]
 [f.name for f in few]
 
 # %%
+# A cluster, for the performance report
+# -------------------------------------
+# Most of this lesson uses Dask's local diagnostics, which see only the local schedulers, so
+# those computations name the threaded scheduler in their code. The performance report near
+# the end records work on a ``dask.distributed`` cluster; this is that cluster: one worker
+# whose threads, as many as the cores this job was granted, run the tasks, in this Python
+# process. Its workers are threads, so a script needs no ``if __name__ == "__main__":`` guard,
+# and every service listens on this machine only.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # Watch progress with a progress bar
 # ----------------------------------
 # On a ``dask.distributed`` cluster the dashboard shows progress. Dask's local schedulers have
@@ -52,13 +71,18 @@ few = files[:2]
 # seconds, in a terminal or a notebook. A page can show only where it ended, so here the bar
 # writes into a buffer and we print its last frame: leave out ``out=`` to watch it live.
 #
-# One trap when a ``Client`` is open at the same time (as when this page is built): operations
-# that shuffle data, such as ``value_counts`` over many partitions, are then planned as a
-# peer-to-peer shuffle that runs only on the cluster, and ``compute(scheduler="threads")``
-# fails. A groupby mean, as here, needs no shuffle.
+# One trap while a ``Client`` is open, as here: operations that shuffle data, such as
+# ``value_counts`` over many partitions, are planned with Dask's default shuffle method, which
+# with a client is a peer-to-peer (P2P) shuffle (printed below) whose tasks need the cluster's
+# workers, so compute those on the cluster, not with ``scheduler="threads"``. A groupby mean,
+# as here, needs no shuffle: its partial means combine in a tree.
 import io
 
 from dask.diagnostics import ProgressBar
+from dask.utils import get_default_shuffle_method, key_split
+
+shuffle_method = get_default_shuffle_method()
+print("default shuffle method with the client open:", shuffle_method)
 
 winter = dd.read_csv(few, dtype=trip_dtypes, blocksize="4MB")
 bar = io.StringIO()
@@ -66,6 +90,12 @@ with ProgressBar(out=bar, dt=0.1):
     by_station = winter.groupby("start station name")["tripduration"].mean()
     duration = by_station.compute(scheduler="threads")
 print(bar.getvalue().split("\r")[-1].strip())  # the last frame: 100 % and the time taken
+graph_names = {key_split(key) for key in by_station.__dask_graph__()}
+shuffle_tasks = sorted(name for name in graph_names if "shuffle" in name)
+print("shuffle tasks in the groupby mean's graph:", shuffle_tasks or "none")
+counts_names = {key_split(key) for key in winter["usertype"].value_counts().__dask_graph__()}
+counts_shuffle = sorted(name for name in counts_names if "shuffle" in name)
+print("shuffle tasks in a value_counts graph:", counts_shuffle or "none")
 (duration / 60).sort_values().tail(3)
 
 # %%
@@ -201,19 +231,16 @@ print("same answer:", slow_route == fast_route)
 # ``dask.diagnostics`` sees only the local schedulers. On a ``dask.distributed`` cluster the same
 # questions are answered by the dashboard's task stream, and by a *performance report*: one HTML
 # file with the task stream, worker profiles and data transfers of everything computed inside a
-# ``with`` block. It needs a ``Client`` in your Python session, and this page opens none, so the
-# snippet below is shown, not run; the :ref:`dask.distributed lessons <dask-distributed>` start a
-# cluster and record one. ``mode="inline"`` puts the report's JavaScript into the file, so that
-# it opens offline too.
-#
-# .. container:: not-run-here
-#
-#    .. code-block:: python
-#
-#       from distributed import performance_report
-#
-#       with performance_report(filename="report.html", mode="inline"):
-#           result.compute()
+# ``with`` block. It needs a ``Client`` in your Python session: the one opened at the top. Here
+# it records the fixed pipeline, computed on the cluster (no ``scheduler=`` this time: the
+# client's cluster is the default). ``mode="inline"`` puts the report's JavaScript into the
+# file, so that it opens offline too; the report is written to ``dask-report.html`` in the
+# working folder, and shown below.
+from distributed import performance_report
+
+with performance_report(filename="dask-report.html", mode="inline"):
+    cluster_route = busiest_route([count_routes(load(path)) for path in files[:3]]).compute()
+print("same answer on the cluster:", cluster_route == fast_route)
 
 # %%
 # What one task costs
@@ -223,9 +250,9 @@ print("same answer:", slow_route == fast_route)
 # under each of Dask's schedulers. The processes scheduler and ``dask.distributed`` start
 # worker *processes*, which re-import the script that started them, so the benchmark is a
 # script of its own with an ``if __name__ == "__main__":`` guard, run in a fresh Python
-# process. The thread pool, the process pool and the cluster each have two workers, running
-# before the clock starts, whatever the machine: the overhead of one task, not the machine's
-# parallelism, is what we measure.
+# process that starts a cluster of its own, of worker processes. The thread pool, the process
+# pool and that cluster each have two workers, running before the clock starts, whatever the
+# machine: the overhead of one task, not the machine's parallelism, is what we measure.
 benchmark = '''
 import json, multiprocessing, statistics, sys, time
 from concurrent.futures import ProcessPoolExecutor
@@ -250,7 +277,7 @@ def seconds_per_task(n, **scheduler):
 
 
 if __name__ == "__main__":  # worker processes re-import this file
-    n, cluster_address = int(sys.argv[1]), sys.argv[2:]
+    n = int(sys.argv[1])
     seconds = {
         "synchronous": seconds_per_task(n, scheduler="synchronous"),
         "threads": seconds_per_task(n, scheduler="threads", num_workers=2),
@@ -258,37 +285,27 @@ if __name__ == "__main__":  # worker processes re-import this file
     spawn = multiprocessing.get_context("spawn")  # how Dask starts processes by default
     with ProcessPoolExecutor(2, mp_context=spawn) as pool:
         seconds["processes"] = seconds_per_task(n, scheduler="processes", pool=pool)
-    if cluster_address:  # measure the cluster we were given
-        with Client(cluster_address[0]) as client:
-            seconds["distributed"] = seconds_per_task(n, scheduler=client)
-    else:  # or start one like the process pool: two workers, one thread each
-        with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                          dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
-            seconds["distributed"] = seconds_per_task(n, scheduler=client)
+    # A cluster like the process pool: two worker processes, one thread each.
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
+        seconds["distributed"] = seconds_per_task(n, scheduler=client)
     print(json.dumps(seconds))
 '''
 
 # %%
 # Run it from a temporary folder that is removed afterwards: three runs of 400 tasks per
-# scheduler. If this page runs on a ``dask.distributed`` cluster (as when the course site is
-# built), the script measures that cluster; otherwise it starts one of its own.
+# scheduler.
 import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from distributed import default_client
-
-try:
-    cluster_address = [default_client().scheduler.address]
-except ValueError:  # no client, no cluster
-    cluster_address = []
 n_tasks = 400
 with tempfile.TemporaryDirectory() as folder:
     script = Path(folder, "task_overhead.py")
     script.write_text(benchmark)
-    command = [sys.executable, str(script), str(n_tasks), *cluster_address]
+    command = [sys.executable, str(script), str(n_tasks)]
     run = subprocess.run(command, capture_output=True, text=True, check=True)
 seconds_per_task = json.loads(run.stdout)
 
@@ -317,11 +334,17 @@ overhead = pd.DataFrame({
 overhead
 
 # %%
-# These numbers come from the machine that built this page, which other people may share, so
-# treat them as orders of magnitude. They still say how big a task must be: at a millisecond of overhead, a task should
-# do well over a millisecond of work, tens or hundreds of milliseconds, for the overhead not to
-# matter. The per-row graph above broke that rule; ``map_partitions`` kept it. The
-# :ref:`Schedulers lesson <schedulers>` compares the schedulers on real work.
+# These numbers come from the machine that ran this lesson, which other people may share, so
+# treat them as orders of magnitude. They still say how big a task must be: many times its
+# overhead in work, for the overhead not to matter. The per-row graph of the previous lesson
+# broke that rule; ``map_partitions`` kept it. The :ref:`Schedulers lesson <schedulers>`
+# compares the schedulers on real work. What this run measured:
+cheapest = min(seconds_per_task, key=seconds_per_task.get)
+dearest = max(seconds_per_task, key=seconds_per_task.get)
+print(f"per task, from {seconds_per_task[cheapest] * 1e6:,.0f} µs ({cheapest}) "
+      f"to {seconds_per_task[dearest] * 1e6:,.0f} µs ({dearest})")
+print(f"for a task's overhead to be under 1 % of its time on {dearest}, it should do at least "
+      f"{seconds_per_task[dearest] * 100 * 1000:,.0f} ms of work")
 distributed_vs_threads = seconds_per_task["distributed"] / seconds_per_task["threads"]
 print(f"a distributed task cost {distributed_vs_threads:.1f}× a threaded one here")
 
@@ -333,8 +356,8 @@ print(f"a distributed task cost {distributed_vs_threads:.1f}× a threaded one he
 #   task stream drawn from them shows a bottleneck as a long box with idle threads beside it.
 # - On a ``dask.distributed`` cluster, ``performance_report`` saves the task stream, worker
 #   profiles and transfers of a ``with`` block as one HTML file.
-# - Every task costs scheduler time, from tens of microseconds (threads) to about a millisecond
-#   (distributed): give each task much more work than that.
+# - Every task costs scheduler time, which depends on the scheduler and the machine (the
+#   overhead table measured it here): give each task many times that much work.
 #
 # Exercise
 # --------
@@ -354,3 +377,11 @@ print(f"a distributed task cost {distributed_vs_threads:.1f}× a threaded one he
 #       tasks_per_name = Counter(key_split(task.key) for task in exercise_profile.results)
 #       print(f"longest: {key_split(longest.key)}, {longest_seconds:.3f} s")
 #       print(dict(tasks_per_name))
+
+# %%
+# Close the cluster
+# -----------------
+# The report is written and every answer is in this process, so the cluster and its client can
+# go.
+client.close()
+cluster.close()

@@ -53,19 +53,42 @@ Xarray dataset.
 #
 # The last column is the workshop's rule of thumb: pandas and NumPy release Python's
 # :term:`GIL` while they compute, so threads work in parallel; pure-Python code holds it, so it
-# needs processes, i.e. a dask.distributed cluster of several worker processes (this page runs
-# on one). The tools mix: a Bag can become a DataFrame, delayed functions can return DataFrames.
+# needs processes: Dask's processes scheduler, or a dask.distributed cluster of worker
+# processes. The tools mix: a Bag can become a DataFrame, delayed functions can return
+# DataFrames.
 #
-# Without a cluster, Dask runs bags on a pool of new processes, started as fresh Pythons
-# ("spawn", the safe default on every system) that first import the script they come from. So in
-# a script, the line that computes a bag sits under ``if __name__ == "__main__":``, or every new
-# process would start a pool of its own (see :ref:`schedulers`); the bag section below does
-# that. In a notebook, and on a cluster, the guard changes nothing.
+# Processes come with a catch in scripts. Dask's processes scheduler (the default for bags when
+# no client is open) starts its processes as fresh Pythons ("spawn", printed below), and so
+# do dask.distributed's worker processes: each new process first imports the script it comes
+# from, and runs whatever that script does at its top level. In a script, code that starts
+# processes sits under ``if __name__ == "__main__":`` (see :ref:`schedulers`), as the
+# multiprocessing tab below does.
 import dask
+import dask.multiprocessing
 from tutorial_helpers import bikes
 
+print("the processes scheduler starts its processes with:",
+      dask.multiprocessing.get_context().get_start_method())
 files = bikes.trip_files()
 len(files)
+
+# %%
+# A cluster to compute on
+# -----------------------
+# Every "after" below computes. Most of them run pandas and NumPy code, which works in
+# parallel on threads, so the lesson starts a ``dask.distributed`` cluster of that kind here:
+# one worker whose threads, as many as the cores this job was granted, run the tasks, in this
+# Python process. The client makes it the default for every ``compute()`` below. Its workers
+# are threads, so a script needs no ``if __name__ == "__main__":`` guard for it.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
 
 # %%
 # pandas → Dask DataFrame
@@ -221,29 +244,29 @@ print(json.dumps(json.loads(first_line), indent=2))  # one record, indented to s
 #          rides = db.read_text(json_files).map(json.loads)
 #          customers = rides.filter(lambda ride: ride["rider"]["type"] == "Customer")
 #          customer_starts = customers.map(lambda ride: ride["start"]["station"]).frequencies()
-#          if __name__ == "__main__":  # see below
-#              top_customer_starts = customer_starts.topk(3, key=lambda pair: pair[1]).compute()
+#          top = customer_starts.topk(3, key=lambda pair: pair[1])
+#          top_customer_starts = top.compute()
 #
 # Each line of the loop becomes a step of the bag; ``compute()`` runs them, one partition of
-# lines per file here, on the cluster's worker processes. Once the records are flat,
-# ``to_dataframe()`` turns a bag into a Dask DataFrame for the rest of the work. The temporary
-# files go once the answer is in.
-#
-# Without a cluster, ``compute()`` here starts a pool of processes, hence the
-# ``if __name__ == "__main__":`` guard: each new process imports this script first, and the
-# guard stops it from computing the bag (and starting processes) again. In a longer script,
-# put the work in functions and call them under the guard, so that the new processes do not
-# repeat it either.
+# lines per file here (printed below), on the lesson's cluster, the client's default. Its
+# worker's threads take turns on ``json.loads`` and the small functions, which are pure Python
+# and hold the GIL: for two small files that costs little. For pure-Python work at scale, run
+# the bag on worker processes: a cluster of them, started under the ``__main__`` guard as in
+# :ref:`the measured speed-up lesson <sphx_glr_lessons_10_delayed_plot_02_delayed_speedup.py>`,
+# or ``compute(scheduler="processes")``. Once the records are flat, ``to_dataframe()`` turns a
+# bag into a Dask DataFrame for the rest of the work. The temporary files go once the answer
+# is in.
 import dask.bag as db
 
 rides = db.read_text(json_files).map(json.loads)
 customers = rides.filter(lambda ride: ride["rider"]["type"] == "Customer")
 customer_starts = customers.map(lambda ride: ride["start"]["station"]).frequencies()
-if __name__ == "__main__":
-    top_customer_starts = customer_starts.topk(3, key=lambda pair: pair[1]).compute()
-    json_folder.cleanup()
-    for station, count in top_customer_starts:
-        print(f"{count:6,} {station}")
+print(f"{rides.npartitions} partitions for {len(json_files)} files")
+top = customer_starts.topk(3, key=lambda pair: pair[1])
+top_customer_starts = top.compute()
+json_folder.cleanup()
+for station, count in top_customer_starts:
+    print(f"{count:6,} {station}")
 
 # %%
 # multiprocessing or joblib → dask.delayed
@@ -268,9 +291,10 @@ long_rides(files[0])
 #
 #          from multiprocessing import Pool
 #
-#          with Pool(4) as pool:
-#              per_month = pool.map(long_rides, files)
-#          total = sum(per_month)
+#          if __name__ == "__main__":  # a process pool: see the first section
+#              with Pool(4) as pool:
+#                  per_month = pool.map(long_rides, files)
+#              total = sum(per_month)
 #
 #    .. tab-item:: joblib
 #
@@ -297,9 +321,10 @@ long_rides(files[0])
 # more work for five minutes, and this page leaves nothing running behind it. Pasted into your
 # own Python, it runs as it is.
 #
-# The call looks like joblib's, and the work runs on any Dask scheduler, including a cluster of
-# many machines. Unlike a pool, the results can feed further delayed calls (the ``sum`` here),
-# so a whole pipeline becomes one graph. Keeping joblib code as it is also works: with a
+# The call looks like joblib's, and the work runs on any Dask scheduler: here the lesson's
+# cluster, whose threads suit ``long_rides`` (pandas parses the CSV); a cluster of many
+# machines takes the same code. Unlike a pool, the results can feed further delayed calls (the
+# ``sum`` here), so a whole pipeline becomes one graph. Keeping joblib code as it is also works: with a
 # dask.distributed ``Client`` open, ``with joblib.parallel_config(backend="dask"):`` sends
 # joblib's calls to the Dask cluster.
 per_month = [dask.delayed(long_rides)(path) for path in files]
@@ -387,7 +412,9 @@ plt.tight_layout()
 #   → ``dask.delayed``. They mix freely.
 # - The "after" looks like the "before": the same method names, plus ``compute()`` at the end.
 #   Watch for the few differences, such as the unsorted result of ``value_counts()``.
-# - pandas and NumPy work runs well on threads; pure-Python work (Bag, delayed) needs processes.
+# - pandas and NumPy work runs well on threads; pure-Python work (a Bag of records, delayed
+#   functions that loop in Python) needs processes: name ``scheduler="processes"``, or use a
+#   cluster of worker processes.
 # - Xarray names dimensions and coordinates; with Dask underneath, ``mean("day")`` and friends
 #   stay lazy and run chunk by chunk, and the result keeps its labels.
 #
@@ -406,3 +433,11 @@ plt.tight_layout()
 #       busiest_day, most_trips = dask.compute(busiest_day, most_trips)
 #       records = pd.DataFrame({"day": busiest_day.to_series(), "trips": most_trips.to_series()})
 #       print(records.nlargest(3, "trips"))
+
+# %%
+# Close the cluster
+# -----------------
+# Every answer above is a pandas, NumPy or Xarray object in this process now, so the cluster and
+# its client can go.
+client.close()
+cluster.close()
