@@ -15,7 +15,7 @@ SPHINXOPTS ?= -nWT --keep-going
 # The course data lives where lessons and notebooks look for it too: $$DASK_COURSE_DATA, else
 # ~/.cache/dask-course/bluebikes (tutorial_helpers.bikes.data_dir()).
 
-.PHONY: help install lock test-latest graphviz mpi browser data html html-noplot lesson-% livehtml test test-fast bench clean distclean
+.PHONY: help install lock test-latest graphviz mpi hpc browser data html html-noplot lesson-% livehtml test test-fast bench clean distclean
 
 help:
 	@echo "make html          build the course into $(BUILDDIR)/html (sets everything up first)"
@@ -95,7 +95,21 @@ mpi:
 	  { $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openmpi-bin >/dev/null; } \
 	  || echo "Could not install openmpi-bin, so tests/test_mpi.py will be skipped." >&2; }
 
-test: install graphviz browser mpi data
+# A one-node Slurm (slurm-wlm, munge) and Son of Grid Engine (gridengine-*) for
+# tests/test_batch_systems.py, which starts and stops them itself (tests/batch_systems.py), and for
+# instructors who want to try the job scripts. Installed through apt-get where we may; elsewhere
+# those tests are skipped and say why.
+HPC_PACKAGES := slurm-wlm munge gridengine-master gridengine-exec gridengine-client
+hpc:
+	@( command -v sbatch && command -v qsub && for d in slurmctld slurmd munged sge_qmaster sge_execd; do [ -x /usr/sbin/$$d ] || exit 1; done ) >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "Slurm and Grid Engine are missing, so tests/test_batch_systems.py will be skipped (Debian/Ubuntu: sudo apt-get install $(HPC_PACKAGES))." >&2; exit 0; fi; \
+	  echo "Installing Slurm and Grid Engine (Debian packages $(HPC_PACKAGES))..."; \
+	  { $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(HPC_PACKAGES) >/dev/null; } \
+	  || echo "Could not install $(HPC_PACKAGES), so tests/test_batch_systems.py will be skipped." >&2; }
+
+test: install graphviz browser mpi hpc data
 	$(BIN)/python -m pytest
 
 # Everything but the tests that build the site or run lessons.

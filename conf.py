@@ -93,7 +93,7 @@ sphinx_gallery_conf = {
         "tutorial_helpers.sphinxext.exercises.scraper",
     ),
     # Batch scripts beside the lessons are shown by literalinclude, not pages of their own.
-    "ignore_pattern": r"__init__\.py|bikes_batch\.py|bikes_mpi\.py",
+    "ignore_pattern": r"__init__\.py|bikes_batch\.py|bikes_mpi\.py|bikes_jobqueue\.py",
     # Run before AND after each lesson: the Dask reset must undo what a lesson changed.
     "reset_modules": (
         "matplotlib",

@@ -1,6 +1,8 @@
 """Results checks for the lessons in examples/13_multi_node: the same answers on any cluster."""
 
+import importlib.util
 import re
+from pathlib import Path
 
 import pandas as pd
 import psutil
@@ -41,6 +43,21 @@ def directives(script: str, prefix: str) -> list[str]:
     return [line[len(prefix):].strip() for line in script.splitlines() if line.startswith(prefix)]
 
 
+def _jobqueue_script(function: str) -> str:
+    """The job script of examples/13_multi_node/bikes_jobqueue.py's cluster, with its defaults."""
+    path = Path(__file__).resolve().parents[1] / "examples" / "13_multi_node" / "bikes_jobqueue.py"
+    spec = importlib.util.spec_from_file_location("bikes_jobqueue", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with getattr(module, function)(interface="lo") as cluster:
+        return cluster.job_script()
+
+
+def _prologue(script: str) -> list[str]:
+    return [line for line in script.splitlines()
+            if line and not line.startswith("#") and "dask_worker" not in line]
+
+
 def check_hpc_job_schedulers(namespace, files):
     layouts = namespace["layouts"]
     assert (layouts["workers"] * layouts["threads per worker"] == layouts["cores"]).all()
@@ -53,7 +70,15 @@ def check_hpc_job_schedulers(namespace, files):
     # Bound to loopback: the page can be built anywhere without opening a port to the network.
     for script in (sge, slurm):
         assert re.search(r"dask_worker tcp://127\.0\.0\.1:\d+ ", script)
-        assert 'source "$HOME/dask-course/.venv/bin/activate"' in script
+        assert 'source "${DASK_COURSE_VENV:-$HOME/dask-course/.venv}/bin/activate"' in script
+        assert re.search(r"^command -v module >/dev/null && module load \S+$", script, re.M)
+    # An SGE queue runs job scripts with its own shell (sh or csh), which cannot read `source`.
+    assert "-S /bin/bash" in directives(sge, "#$")
+
+    # The page's SGECluster is the one bikes_jobqueue.py (which the tests run on a real SGE) makes.
+    tested = _jobqueue_script("sge_cluster")
+    assert set(directives(tested, "#$")) == set(directives(sge, "#$"))
+    assert _prologue(tested) == _prologue(sge)
 
     # The exercise: whole 32-core nodes, 4 workers × 8 threads, two hours on "short".
     exercise = namespace["exercise_script"]

@@ -1,12 +1,16 @@
 """The batch script of examples/09_distributed runs as a batch job would, answers right, and cleans up."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 
 import pandas as pd
 import psutil
+import pytest
+from distributed import Client, LocalCluster
 
 from conftest import ROOT, lesson_env
 from reference import answers
@@ -76,3 +80,35 @@ def test_batch_script_help_names_its_options(tmp_path):
     assert result.returncode == 0
     for option in ("--workers", "--threads", "--memory-limit", "--months"):
         assert option in result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
+                    reason="hiding the data from one worker needs root (unshare -m and mount)")
+def test_workers_that_cannot_see_the_data_are_named_in_one_line(small_data):
+    """``bikes.check_workers_see_data``, which both job scripts call before any work."""
+    files = bikes.trip_files(small_data)
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, \
+            Client(cluster) as client:
+        assert bikes.check_workers_see_data(client, files) is None  # this machine's worker sees them
+        (seeing,) = client.scheduler_info()["workers"]
+        # A worker on a "node" without the shared filesystem: the data folder is an empty tmpfs in
+        # its own mount namespace.
+        worker = (f"mount -t tmpfs none {small_data} && exec {sys.executable} -m distributed.cli.dask_worker "
+                  f"{cluster.scheduler_address} --host 127.0.0.1 --dashboard-address 127.0.0.1:0 --nthreads 1 "
+                  "--no-nanny")
+        blind = subprocess.Popen(["unshare", "-m", "sh", "-c", worker], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, env=lesson_env(small_data))
+        try:
+            client.wait_for_workers(2, timeout=120)
+            with pytest.raises(FileNotFoundError) as error:
+                bikes.check_workers_see_data(client, files)
+        finally:
+            blind.terminate()
+            blind.wait(timeout=30)
+    message = str(error.value)
+    assert "\n" not in message
+    (hidden,) = re.findall(r"tcp://127\.0\.0\.1:\d+", message)
+    assert hidden != seeing and seeing not in message
+    assert message.startswith("1 of 2 workers cannot read the course data")
+    assert message.endswith("DASK_COURSE_DATA must name a folder on a filesystem that all nodes share")
+    assert str(files[0]) in message

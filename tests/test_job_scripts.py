@@ -3,7 +3,8 @@
 Each script runs here under bash with stand-ins for ``python``, ``mpirun`` and ``module`` that
 only record their arguments, and with the environment variable the batch system would set from
 the script's own directives (``NSLOTS`` on SGE, ``SLURM_CPUS_PER_TASK``/``SLURM_NTASKS`` on
-Slurm). The recorded command lines must use exactly the cores requested.
+Slurm). The recorded command lines must use exactly the cores requested, for every size the
+lesson suggests. tests/test_batch_systems.py submits the same scripts to a real Slurm and SGE.
 """
 
 import re
@@ -140,3 +141,47 @@ def test_mpi_script_starts_one_rank_per_core(script, tmp_path):
     # One core per worker: its memory limit is under the memory per core the job asks for.
     limit = _mebibytes(mpirun[mpirun.index("--memory-limit") + 1])
     assert 0.8 * memory_requested_per_core(text) <= limit < memory_requested_per_core(text)
+
+
+SGE_SCRIPTS = [s for s in SCRIPTS if directives(s.read_text())[0] == "sge"]
+SLURM_SCRIPTS = [s for s in SCRIPTS if directives(s.read_text())[0] == "slurm"]
+
+
+@pytest.mark.parametrize("script", SGE_SCRIPTS, ids=[s.name for s in SGE_SCRIPTS])
+def test_sge_script_runs_under_bash_in_the_submit_folder(script):
+    # An SGE queue runs a job script with its own shell, sh or csh (the #! line is ignored), in $HOME.
+    lines = script.read_text().splitlines()
+    assert "#$ -S /bin/bash" in lines and "#$ -cwd" in lines
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=ids)
+def test_site_specific_lines_say_how_to_find_yours(script):
+    text = script.read_text()
+    hints = ("qconf -spl", "qconf -sc") if script in SGE_SCRIPTS else ("sinfo",)
+    for hint in hints:
+        assert hint in text, f"{script.name} should say how to find your site's settings ({hint})"
+    # `module` only where the cluster has it; the environment from DASK_COURSE_VENV, else the default.
+    module_lines = [line for line in text.splitlines() if "module load" in line and not line.startswith("#")]
+    guarded = "command -v module >/dev/null && module load "
+    assert module_lines and all(line.startswith(guarded) for line in module_lines)
+    assert 'source "${DASK_COURSE_VENV:-$HOME/dask-course/.venv}/bin/activate"' in text
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=ids)
+def test_script_runs_without_modules_and_with_another_environment(script, tmp_path):
+    # No `module` command, and the environment named by DASK_COURSE_VENV: no "command not found",
+    # and that environment's activate script is the one sourced.
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name in ("python", "mpirun"):
+        (stubs / name).write_text(RECORDER)
+        (stubs / name).chmod(0o755)
+    venv = tmp_path / "elsewhere" / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "activate").write_text('printf "%s\\n" "activated" >> "$RECORD"\n')
+    record = tmp_path / "record.txt"
+    env = {"PATH": f"{stubs}:/usr/bin:/bin", "HOME": str(tmp_path / "home"), "RECORD": str(record),
+           "DASK_COURSE_VENV": str(venv), **directives(script.read_text())[1]}
+    result = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert record.read_text().splitlines()[0] == "activated"

@@ -45,7 +45,7 @@ def mpirun_command(script, ranks: int) -> list[str]:
 
 
 def mpi_env(data_dir) -> dict[str, str]:
-    env = dict(lesson_env(data_dir), DASK_LOGGING__DISTRIBUTED="error")  # no cluster chatter
+    env = lesson_env(data_dir)  # the script quiets Dask's logging itself
     major = open_mpi_major()
     if major:
         # The ranks share one machine: MPI talks through shared memory only. Other transports
@@ -112,6 +112,8 @@ def test_bikes_mpi_matches_pandas_and_leaves_nothing(small_data, tmp_path):
         stop.set()
         watcher.join()
     assert run.returncode == 0, f"{out}\n{err[-3000:]}"
+    # A clean log: the results, no rank's INFO lines or shutdown tracebacks (CommClosedError).
+    assert "Traceback" not in err and " - INFO - " not in err, err[-3000:]
 
     # The answers: the same as pandas, file by file.
     got = parse(out)
@@ -133,6 +135,33 @@ def test_bikes_mpi_matches_pandas_and_leaves_nothing(small_data, tmp_path):
     assert dask_listeners and {ip for ip, _ in dask_listeners} == {"127.0.0.1"}, sorted(listeners)
 
     # No rank outlived mpirun.
+    leftovers = [p.pid for p in psutil.process_iter(["cmdline"])
+                 if str(script) in " ".join(p.info["cmdline"] or [])]
+    assert leftovers == []
+
+
+UNSHARE = shutil.which("unshare")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or UNSHARE is None,
+                    reason="hiding the data from one rank needs root (unshare -m and mount)")
+def test_bikes_mpi_stops_in_one_line_when_a_worker_cannot_see_the_data(small_data, tmp_path):
+    # MPI's multi-program form: ranks 0-2 as usual, rank 3 (a worker) in a mount namespace of its
+    # own where the data folder is an empty tmpfs, like a node that does not mount the shared
+    # filesystem.
+    script = tmp_path / SCRIPT.name
+    shutil.copy(SCRIPT, script)
+    hidden = f"mount -t tmpfs none {small_data} && exec {sys.executable} {script}"
+    command = mpirun_command(script, ranks=3) + [":", "-n", "1", UNSHARE, "-m", "sh", "-c", hidden]
+    run = subprocess.run(command, cwd=tmp_path, env=mpi_env(small_data), capture_output=True, text=True,
+                         timeout=300, start_new_session=True)
+    assert run.returncode != 0
+    assert "Trips after cleaning" not in run.stdout  # no work was done
+    (line,) = [line for line in run.stderr.splitlines() if line.startswith("bikes_mpi.py:")]
+    assert re.fullmatch(r"bikes_mpi\.py: 1 of 2 workers cannot read the course data \(tcp://127\.0\.0\.1:\d+ "
+                        rf"cannot read {re.escape(str(small_data))}/\S+\): DASK_COURSE_DATA must name a folder "
+                        r"on a filesystem that all nodes share", line), line
+    assert "Traceback" not in run.stderr, run.stderr
     leftovers = [p.pid for p in psutil.process_iter(["cmdline"])
                  if str(script) in " ".join(p.info["cmdline"] or [])]
     assert leftovers == []

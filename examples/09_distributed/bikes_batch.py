@@ -14,6 +14,7 @@ lesson "Processes or threads?" of section 9 explains how to choose the sizes.
 """
 
 import argparse
+import sys
 import time
 
 import dask
@@ -54,7 +55,11 @@ def main(argv=None):
         memory_limit=args.memory_limit,
         host="127.0.0.1",  # only this machine can connect
         dashboard_address="127.0.0.1:0",  # dashboard on loopback, any free port
-    ) as cluster, Client(cluster):
+    ) as cluster, Client(cluster) as client:
+        try:  # the workers read the files themselves: can they all see them?
+            bikes.check_workers_see_data(client, files)
+        except FileNotFoundError as error:
+            sys.exit(f"bikes_batch.py: {error}")
         start = time.perf_counter()
         trips_per_station, minutes_by_usertype, trips_per_hour = analyse(files)
         seconds = time.perf_counter() - start

@@ -286,13 +286,19 @@ if __name__ == "__main__":
 #
 # In a job script, take the number of cores from what the scheduler granted rather than typing
 # it: on Grid Engine (``qsub -pe omp 8``) that is ``$NSLOTS``; on Slurm
-# (``sbatch --cpus-per-task=8``) it is ``$SLURM_CPUS_PER_TASK``. For example, with Grid Engine:
+# (``sbatch --cpus-per-task=8``) it is ``$SLURM_CPUS_PER_TASK``. For example, with Grid Engine
+# (``-S`` runs it with bash, where the queue would use its own shell, ``sh`` or ``csh``;
+# ``-cwd`` in the folder you submit from, which holds ``bikes_batch.py``; ``omp`` is one site's
+# name for cores on one node, ``qconf -spl`` lists yours):
 #
 # .. code-block:: bash
 #
 #    #!/bin/bash -l
+#    #$ -S /bin/bash
+#    #$ -cwd
 #    #$ -pe omp 8
 #    #$ -l h_rt=01:00:00
+#    source "${DASK_COURSE_VENV:-$HOME/dask-course/.venv}/bin/activate"
 #    python bikes_batch.py --workers "$NSLOTS" --threads 1
 #
 # Key points

@@ -17,6 +17,8 @@ spills to disk before the batch system kills the job. The workers read the trip 
 """
 
 import argparse
+import logging
+import sys
 
 import dask
 import dask.dataframe as dd
@@ -32,6 +34,10 @@ parser.add_argument("--memory-limit", default="auto",
                     help="per worker, e.g. 1800MiB (default auto: a share of this machine's memory)")
 args = parser.parse_args()
 
+# Each rank's Dask services would log every start, connection and shutdown (about 100 lines,
+# and "CommClosedError" tracebacks as the ranks stop): keep only the errors that matter.
+logging.getLogger("distributed").setLevel(logging.ERROR)
+
 # The dashboard listens on the scheduler's node only, on a free port its log names:
 # reach it through an SSH tunnel.
 initialize(interface=args.interface, dashboard_address="127.0.0.1:0", memory_limit=args.memory_limit)
@@ -41,9 +47,14 @@ with Client() as client:
     n_workers = MPI.COMM_WORLD.Get_size() - 2  # all ranks but the scheduler and this one
     client.wait_for_workers(n_workers, timeout=120)
     print(f"Connected to {client.scheduler.address} with {n_workers} workers")
+    files = bikes.trip_files()
+    try:  # the workers, on other nodes, read the files themselves: can they all see them?
+        bikes.check_workers_see_data(client, files)
+    except FileNotFoundError as error:
+        sys.exit(f"bikes_mpi.py: {error}")
 
     trips = dd.read_csv(
-        bikes.trip_files(), dtype={"birth year": "float64", "end station id": "float64"}
+        files, dtype={"birth year": "float64", "end station id": "float64"}
     )
     clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
     n_trips, busiest, minutes = dask.compute(  # one pass over the files for all three

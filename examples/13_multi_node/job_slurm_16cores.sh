@@ -2,6 +2,9 @@
 # The bikes analysis as a batch job on one node of a Slurm cluster, 16 cores.
 # Submit it from the folder that holds bikes_batch.py:
 #     sbatch job_slurm_16cores.sh
+# Slurm runs it with the #! line's shell, in the folder you submitted from,
+# with your environment. Your site may also need --partition and --account
+# (`sinfo` lists the partitions, `sacctmgr show assoc user=$USER` your accounts).
 #SBATCH --job-name=bikes-dask
 #SBATCH --nodes=1
 #SBATCH --ntasks=1
@@ -21,8 +24,10 @@ WORKERS=$((SLURM_CPUS_PER_TASK / THREADS))
 # would assume the whole node's memory.
 MEMORY_LIMIT="$((SLURM_MEM_PER_NODE * 9 / 10 / WORKERS))MiB"
 
-module load python  # your site's Python module; the name varies
-source "$HOME/dask-course/.venv/bin/activate"  # the environment with Dask
+# Your site's Python module, where the cluster has modules (`module avail`).
+command -v module >/dev/null && module load python
+# The environment with Dask: DASK_COURSE_VENV, else ~/dask-course/.venv.
+source "${DASK_COURSE_VENV:-$HOME/dask-course/.venv}/bin/activate"
 
 python bikes_batch.py --workers "$WORKERS" --threads "$THREADS" \
     --memory-limit "$MEMORY_LIMIT"

@@ -9,8 +9,8 @@ as you like, on whichever nodes you have, and your code connects to the schedule
 the processes, runs the bikes analysis on them unchanged, and stops everything cleanly.
 
 **You will be able to:** start a scheduler and workers from the command line with a scheduler
-file, connect to them with ``Client(scheduler_file=...)``, point any script (and this course's
-build) at a running cluster with ``DASK_SCHEDULER_ADDRESS``, say what changes on real nodes, and
+file, connect to them with ``Client(scheduler_file=...)``, point any script that calls
+``Client()`` at a running cluster with ``DASK_SCHEDULER_ADDRESS``, say what changes on real nodes, and
 encrypt a cluster's connections with TLS.
 
 **Estimated time:** 25 minutes.
@@ -269,14 +269,15 @@ leftovers
 # - **Dashboard**: reach it from your laptop through SSH, e.g.
 #   ``ssh -L 8787:localhost:8787 you@node001``, then open http://localhost:8787.
 #
-# This course's own build works the same way. By default it starts a ``LocalCluster`` on the
-# machine that builds; with ``DASK_SCHEDULER_ADDRESS`` set it starts none and runs every lesson
-# on the cluster at that address, as the second client above did:
+# The course's lessons each start a small ``LocalCluster`` of their own, in view. To run a
+# lesson's analysis on a cluster like this one instead, replace that cell with
+# ``client = Client("tcp://node001:8786")`` (or a plain ``Client()`` with
+# ``DASK_SCHEDULER_ADDRESS`` set), and keep the data where every node reads it, since the
+# workers read the files themselves:
 #
 # .. code-block:: bash
 #
 #    export DASK_COURSE_DATA=/shared/project/bluebikes   # the same path on every node
-#    DASK_SCHEDULER_ADDRESS=tcp://node001:8786 make html
 
 # %%
 # Encrypted connections: TLS
@@ -310,15 +311,14 @@ leftovers
 #       )
 #       client = Client("tls://node001:8786", security=security)
 #
-# A program that only calls ``Client()``, such as the course build, takes the same settings
-# from the environment (they are Dask configuration keys under ``distributed.comm.tls``):
+# A program that only calls ``Client()`` takes the same settings from the environment (they are Dask configuration keys under ``distributed.comm.tls``):
 #
 # .. code-block:: bash
 #
 #    export DASK_DISTRIBUTED__COMM__TLS__CA_FILE=ca.pem
 #    export DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT=client.pem
 #    export DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY=client.key
-#    DASK_SCHEDULER_ADDRESS=tls://node001:8786 make html
+#    DASK_SCHEDULER_ADDRESS=tls://node001:8786 python my_analysis.py
 #
 # To try TLS on one machine you need no files: ``Security.temporary()`` makes a throwaway key and
 # a self-signed certificate, in memory only, for the scheduler, the workers and the client (it
@@ -355,8 +355,8 @@ print("a client with another certificate:", stranger.replace(tls_address, "the s
 #   wait for it with a time limit, and for the workers with ``client.wait_for_workers``.
 # - Stop what you started, in ``finally``: ``client.shutdown()`` ends the scheduler and its
 #   workers; then wait for the processes.
-# - ``DASK_SCHEDULER_ADDRESS`` makes ``Client()`` connect to a running cluster: any script, and
-#   this course's build, can run on a cluster without changing a line.
+# - ``DASK_SCHEDULER_ADDRESS`` makes ``Client()`` connect to a running cluster: a script that
+#   calls a plain ``Client()`` can run on a cluster without changing a line.
 # - Across a network you don't trust, use ``tls://`` with certificates and ``distributed.Security``;
 #   ``Security.temporary()`` tries it out on one machine.
 #

@@ -57,7 +57,15 @@ would submit.
 # granted. Both batch systems put the number of cores in an environment variable (``NSLOTS`` on
 # SGE, ``SLURM_CPUS_PER_TASK`` on Slurm), so the script computes the number of workers from it
 # and stays right when you change the request. ``-pe omp 16`` is a *parallel environment*; its
-# name differs between SGE sites (ask yours, or run ``qconf -spl``).
+# name differs between SGE sites (ask yours, or run ``qconf -spl``), and so does the memory
+# request ``-l mem_per_core`` (``qconf -sc`` lists what yours offers: ``h_vmem``,
+# ``mem_free``, ...): the scripts say which lines are the workshop site's. Two lines every SGE
+# script needs: ``#$ -S /bin/bash``, because an SGE queue runs job scripts with its own shell
+# (``sh`` or ``csh``: ``qconf -sq all.q`` shows it) and ignores the ``#!`` line, and
+# ``#$ -cwd``, because SGE would start the job in your home folder. The scripts activate the
+# environment ``DASK_COURSE_VENV`` names, ``~/dask-course/.venv`` unless you set it (on SGE,
+# pass it with ``qsub -v DASK_COURSE_VENV``), and load a module only where the cluster has
+# modules.
 #
 # .. tab-set::
 #
@@ -71,11 +79,15 @@ would submit.
 #       .. literalinclude:: /examples/13_multi_node/job_slurm_16cores.sh
 #          :language: bash
 #
-# Submit with ``qsub job_sge_16cores.sh`` or ``sbatch job_slurm_16cores.sh``; watch the queue
-# with ``qstat -u $USER`` or ``squeue -u $USER``. To try a different size, change only the core
-# request (4, 8, 16, 28, 32, ...). The table shows how many workers each split gives: one thread
-# per worker suits pure-Python work, two or four suit pandas and NumPy, which release Python's
-# lock while they compute.
+# Submit with ``qsub job_sge_16cores.sh`` or ``sbatch job_slurm_16cores.sh`` from the folder
+# that holds ``bikes_batch.py``; watch the queue with ``qstat -u $USER`` or ``squeue -u $USER``.
+# Options on the command line override the script's own: ``qsub -pe omp 4 job_sge_16cores.sh``
+# or ``sbatch --cpus-per-task=4 --mem=8G job_slurm_16cores.sh`` try a smaller size without
+# editing it. The course's tests submit every script on this page that way, to a one-node SGE
+# and Slurm, and compare the results in the job's log with pandas'. To change the size for
+# good, change only the core request (4, 8, 16, 28, 32, ...). The table shows how many workers
+# each split gives: one thread per worker suits pure-Python work, two or four suit pandas and
+# NumPy, which release Python's lock while they compute.
 import pandas as pd
 
 layouts = pd.DataFrame(
@@ -106,8 +118,16 @@ layouts.pivot(index="cores", columns="threads per worker", values="workers")
 # dask-mpi``. The course installs neither, and the script works only when ``mpirun`` starts it,
 # so this page shows it but does not run it. The course's tests run exactly that, with four
 # ranks, and check the counts it prints against pandas. On a cluster, the job script asks for
-# the ranks on several nodes and names the network between them. Slurm can also start the ranks
-# itself with ``srun`` in place of ``mpirun``.
+# the ranks on several nodes and names the network between them (``DASK_INTERFACE``,
+# InfiniBand's ``ib0`` unless set: ``ip -br addr`` on a node lists its networks). Slurm can also
+# start the ranks itself with ``srun`` in place of ``mpirun``.
+#
+# Before any work, the script checks that every worker can read the data
+# (``bikes.check_workers_see_data``): the workers read the trip files themselves, so
+# ``DASK_COURSE_DATA`` must name a folder on a filesystem that all nodes share, and a worker on
+# a node that does not see it stops the job with one line naming it. The script also quiets
+# Dask's own logging to errors, so the job's log holds the results rather than each rank's
+# start-up and shutdown messages.
 #
 # .. tab-set::
 #
@@ -145,12 +165,16 @@ layouts.pivot(index="cores", columns="threads per worker", values="workers")
 # using more than it asked for.
 from dask_jobqueue import SGECluster
 
-python_setup = ["module load python3", 'source "$HOME/dask-course/.venv/bin/activate"']
+python_setup = [
+    "command -v module >/dev/null && module load python3",  # where the cluster has modules
+    'source "${DASK_COURSE_VENV:-$HOME/dask-course/.venv}/bin/activate"',
+]
 on_this_machine = {"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"}
 
 with SGECluster(
     cores=16, processes=8, memory="28GiB", resource_spec="mem_per_core=2G", walltime="01:00:00",
-    job_extra_directives=["-pe omp 16"], job_script_prologue=python_setup, python="python",
+    job_extra_directives=["-pe omp 16", "-S /bin/bash"],
+    job_script_prologue=python_setup, python="python",
     scheduler_options=on_this_machine,
 ) as cluster:
     sge_script = cluster.job_script()
@@ -158,7 +182,9 @@ with SGECluster(
 print(sge_script.replace(sge_address, "SCHEDULER_ADDRESS"))
 
 # %%
-# One job is one ``dask worker`` command on one node, starting ``--nworkers 8`` processes of
+# ``-S /bin/bash`` is there for the same reason as in the job scripts above: without it SGE
+# runs the job with the queue's shell, ``sh`` or ``csh``, which may not know the ``source``
+# line. One job is one ``dask worker`` command on one node, starting ``--nworkers 8`` processes of
 # ``--nthreads 2`` with a share of the job's memory each (``processes`` and ``cores`` decide the
 # split: 28 GiB / 8 = 3.5 GiB); ``dummy-name`` becomes each job's own name when it is submitted.
 # The address it connects to is the scheduler's, on ``127.0.0.1`` here, which works only because
@@ -172,7 +198,8 @@ from dask_jobqueue import SLURMCluster
 with SLURMCluster(
     cores=16, processes=8, memory="32GiB", walltime="01:00:00",
     queue="normal", account="my_project",
-    job_script_prologue=["module load python", python_setup[1]], python="python",
+    job_script_prologue=["command -v module >/dev/null && module load python", python_setup[1]],
+    python="python",
     scheduler_options=on_this_machine,
 ) as cluster:
     slurm_script = cluster.job_script()
@@ -183,27 +210,20 @@ print(slurm_script.replace(slurm_address, "SCHEDULER_ADDRESS"))
 # Using it on a cluster
 # ---------------------
 # There, you would keep the cluster open and ask for jobs. ``scale(jobs=4)`` submits four jobs
-# (32 workers here); ``adapt`` submits and cancels jobs as the work needs them. A ``Client`` on
-# the cluster then runs your code on whatever workers have started. The settings can live in
-# ``~/.config/dask/jobqueue.yaml`` instead of in your code. This code calls ``sbatch``, which
-# only a Slurm cluster has, so it is shown here, not run:
+# (32 workers here); ``adapt(minimum_jobs=1, maximum_jobs=10)`` submits and cancels jobs as the
+# work needs them. A ``Client`` on the cluster then runs your code on whatever workers have
+# started. The settings can live in ``~/.config/dask/jobqueue.yaml`` instead of in your code.
+# The script ``bikes_jobqueue.py`` does it all: run ``python bikes_jobqueue.py sge`` (or
+# ``slurm``) on a login node, and it submits two worker jobs, runs the bikes analysis as soon as
+# the first job's workers connect, and cancels the jobs when the cluster closes. It calls
+# ``qsub`` or ``sbatch``, which only a cluster has, so it is shown here, not run; the course's
+# tests run its functions against a one-node SGE and Slurm, with the workers on ``127.0.0.1``:
 #
 # .. container:: not-run-here
 #
-#    .. code-block:: python
-#
-#       from distributed import Client
-#
-#       cluster = SLURMCluster(cores=16, processes=8, memory="32GiB", walltime="01:00:00",
-#                              queue="normal", account="my_project",
-#                              scheduler_options={"interface": "ib0"})
-#       cluster.scale(jobs=4)       # four sbatch calls: 32 workers
-#       client = Client(cluster)
-#       client.wait_for_workers(8)  # go as soon as one job's workers are up
-#       ...                         # the bikes analysis, unchanged
-#       cluster.adapt(minimum_jobs=1, maximum_jobs=10)  # or let the work decide
-#       client.close()
-#       cluster.close()             # cancels the worker jobs
+#    .. literalinclude:: /examples/13_multi_node/bikes_jobqueue.py
+#       :language: python
+#       :start-at: import argparse
 #
 # Worker jobs wait in the queue like any other job: the first workers may take minutes to
 # arrive, and ``walltime`` ends them, work or not. Ask for less time than the queue's limit and

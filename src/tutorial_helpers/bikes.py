@@ -771,3 +771,27 @@ def _extract_csv(zip_path: Path, csv_path: Path, url: str) -> int:
             f"(got {', '.join(header[:4]) or 'nothing'}, ...); Bluebikes changed its format in 2021"
         )
     return max(newlines - 1, 0)
+
+
+def _unreadable(paths: list[str]) -> list[str]:
+    """The paths this process cannot read (runs on each worker through ``client.run``)."""
+    return [path for path in paths if not os.access(path, os.R_OK)]
+
+
+def check_workers_see_data(client, files) -> None:
+    """Stop before any work when a worker of ``client``'s cluster cannot read the trip ``files``.
+
+    On a cluster of several nodes the workers read the files themselves, so the data folder
+    must be on a filesystem every node mounts. Raises ``FileNotFoundError`` with one line naming
+    the workers that cannot read them; nothing is raised when all can.
+    """
+    paths = [str(Path(f).resolve()) for f in files]
+    seen = client.run(_unreadable, paths)
+    missing = {worker: bad for worker, bad in seen.items() if bad}
+    if missing:
+        first = next(iter(missing.values()))[0]
+        raise FileNotFoundError(
+            f"{len(missing)} of {len(seen)} workers cannot read the course data "
+            f"({', '.join(sorted(missing))} cannot read {first}): "
+            "DASK_COURSE_DATA must name a folder on a filesystem that all nodes share"
+        )
