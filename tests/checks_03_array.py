@@ -3,10 +3,6 @@
 import dask
 import numpy as np
 
-# The build cluster's per-worker cap (tutorial_helpers.sphinxext.cluster.WORKER_MEMORY_CAP), written
-# out: results checks also run in the learner's environment, which has no Sphinx to import it from.
-WORKER_MEMORY_CAP = 4 * 2**30
-
 
 def check_array_chunks(namespace, files):
     data = namespace["data"]
@@ -29,6 +25,7 @@ def check_array_chunks(namespace, files):
     assert entries[("sum(axis=0), over time", "6 chunks 1000×200×1")] > entries[
         ("sum(axis=2), over quantities", "6 chunks 1000×200×1")]
     assert len(namespace["sum6"].dask) == 3 * 6  # chunk, sum, aggregate: one chain per chunk
+    assert namespace["auto"].numblocks == (1, 1, 1)  # smaller than array.chunk-size: one chunk
 
     standardized, above_099, every_tenth, largest_sine = namespace["results"]
     np.testing.assert_allclose(standardized, (data - data.mean(axis=0)) / data.std(axis=0))
@@ -47,8 +44,13 @@ def check_array_chunks(namespace, files):
 
 def check_array_out_of_core(namespace, files):
     big = namespace["big"]
-    assert big.nbytes > WORKER_MEMORY_CAP  # bigger than a build worker's memory limit
-    assert big.blocks[0, 0].nbytes < WORKER_MEMORY_CAP / 16
+    limit = namespace["worker_limit"]  # the lesson's one worker process
+    assert limit == 2 * 2**30
+    assert namespace["memory_ratio"] == big.nbytes / limit >= 1  # bigger than the worker's memory
+    assert big.blocks[0, 0].nbytes < limit / 4
+    # The worker reduced it without holding it: its peak stayed below its limit and the array.
+    assert 0 < namespace["peak_bytes"] < min(limit, big.nbytes)
+    assert namespace["used"].__qualname__ == "Client.get"  # compute() ran on the cluster
     # No NumPy reference fits in memory: check against the statistics of uniform numbers.
     n = big.size
     assert abs(namespace["big_mean"] - 0.5) < 6 / (12 * n) ** 0.5

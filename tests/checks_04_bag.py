@@ -4,6 +4,7 @@ import json
 import math
 from collections import Counter, defaultdict
 
+import dask
 import pandas as pd
 
 from tutorial_helpers import bikes
@@ -58,15 +59,39 @@ def check_bag_json(namespace, files):
     assert namespace["january_totals"] == dict(totals)
 
     assert namespace["january_partitions"] == 2  # groupby had something to shuffle
+    # With the lesson's client the default shuffle is P2P, which bags do not support: their
+    # groupby shuffles with tasks (split, group, join), as the page says.
+    assert namespace["shuffle_method"] == "p2p"
+    assert {"shuffle-split", "shuffle-group", "shuffle-join"} <= set(namespace["groupby_steps"])
+    assert namespace["used"].__qualname__ == "Client.get"  # the bag computed on the cluster
     timings = namespace["bag_timings"]
     assert [t.name for t in timings.timings] == ["groupby, then sum each group", "foldby"]
     assert "not subscriptable" in namespace["index_error"]
+    _check_take_reads_lazily(namespace["lines"], json_paths)
     assert len(namespace["loop_pids"]) == 1 and not namespace["loop_pids"] & namespace["map_pids"]
 
     # The exercise: foldby's mean minutes match the DataFrame's.
     assert namespace["foldby_minutes"].keys() == minutes.to_dict().keys()
     for user, value in namespace["foldby_minutes"].items():
         assert math.isclose(value, minutes[user], rel_tol=1e-9)
+
+
+def _check_take_reads_lazily(lines, json_paths):
+    """take(n) on read_text stops after n lines of the first file: a mapped function runs n times.
+
+    Run on the synchronous scheduler, so the calls can be counted in this process; the graph
+    is optimised the same way (Bag.__dask_optimize__) whichever scheduler runs it.
+    """
+    assert lines.npartitions == len(json_paths)  # one partition per file
+    calls = []
+
+    def counted(line):
+        calls.append(line)
+        return line
+
+    with dask.config.set(scheduler="sync"):
+        lines.map(counted).take(2)
+    assert len(calls) == 2
 
 
 CHECKS = {"plot_01_bag_json": check_bag_json}

@@ -26,6 +26,26 @@ computed one, read a small task graph, and decide between computing twice and pe
 #    - **Ask the room:** Before ``compute()``: how many tasks do you expect, and why that many?
 
 # %%
+# A cluster to compute on
+# -----------------------
+# Dask computes wherever its scheduler runs. This lesson starts a small :term:`cluster` on this
+# machine, so that ``compute()`` and ``persist()`` run on its worker, exactly as they would on a
+# bigger one: one worker whose threads run inside this Python process (so a script needs no
+# ``if __name__ == "__main__":`` line), as many threads as this job's cores, and every service on
+# the loopback address. ``Client(cluster)`` makes it the default for everything below.
+# (``silence_logs`` hides the warning Dask logs each time a P2P shuffle starts and ends.)
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+    silence_logs="error",
+)
+client = Client(cluster)
+
+# %%
 # Read every month, lazily
 # ------------------------
 # ``dask.dataframe.read_csv`` takes a list of files (or a glob pattern) and returns at once:
@@ -72,35 +92,69 @@ trips_per_station.visualize()
 # ``visualize(tasks=True)`` draws the :term:`task graph` instead: one node per piece of work.
 # Reductions such as ``value_counts`` are turned into tasks during optimisation, so optimise
 # first to see them. Twelve partitions make a graph too wide to read, so here are the first
-# three (``partitions[:3]``). Read from the bottom: for each partition, one task reads it,
-# filters it and counts its stations (Dask fuses the steps a partition goes through into one
-# task); a ``valuecounts-tree`` task then adds the three partial counts up. With more
-# partitions, the partial counts are added up in a tree, a few at a time.
+# three (``partitions[:3]``). Read from the bottom: in this optimised graph, one task per
+# partition reads it, filters it and counts its stations (``optimize()`` *fuses* the steps a
+# partition goes through into one task); a ``valuecounts-tree`` task then adds the three
+# partial counts up. With more partitions, the partial counts are added up in a tree, a few at
+# a time.
 #
 # That tree is what ``split_out=1`` asks for: all the counts in one partition, plenty for a few
 # hundred stations. By default, ``value_counts`` keeps its result split over as many
 # partitions as its input (the 12 printed above), in case there are too many distinct values
-# for one; on a cluster that is a shuffle, in which the workers send each other their partial
-# counts, station by station: a graph several times bigger.
+# for one; with a cluster's client, that is a :term:`shuffle` in which the workers send each
+# other their partial counts, station by station (Dask's shuffle method here, printed below,
+# is ``p2p``): a graph several times bigger.
+from dask.utils import get_default_shuffle_method
+
+shuffle_method = get_default_shuffle_method()
+print("shuffle method with this client:", shuffle_method)
 first_three = clean.partitions[:3]["start station name"].value_counts(split_out=1)
-first_three.optimize().visualize(tasks=True)
+optimized = first_three.optimize()
+tasks_in_optimized = len(optimized.dask)
+print(f"{tasks_in_optimized} tasks in the optimised graph")
+optimized.visualize(tasks=True)
+
+# %%
+# Fused or not: what actually runs
+# --------------------------------
+# The drawing is the graph ``persist()`` runs. ``compute()`` optimises too, but in this version
+# of Dask it does not fuse a DataFrame's graph: every step of every partition runs as a task of
+# its own, and the results pass from one to the next on the worker. The scheduler's task
+# stream records the tasks each call ran on the cluster, and their names say which step each
+# one was:
+from dask.distributed import get_task_stream, wait
+from dask.utils import key_split
+
+with get_task_stream() as stream:
+    first_three.compute()
+tasks_run_by_compute = len(stream.data)
+steps_run_by_compute = sorted({key_split(task["key"]) for task in stream.data})
+with get_task_stream() as stream:
+    wait(first_three.persist())
+tasks_run_by_persist = len(stream.data)
+print(f"compute() ran {tasks_run_by_compute} tasks, persist() {tasks_run_by_persist}, "
+      f"the optimised graph has {tasks_in_optimized}")
+print("the steps compute() ran:", ", ".join(steps_run_by_compute))
 
 # %%
 # ``compute()`` runs the plan
 # ---------------------------
 # ``compute()`` executes the graph on the :term:`cluster` and returns ordinary pandas objects.
-# ``dask.compute`` runs several results in one pass, so the files are read once for all three.
+# ``dask.compute`` runs several results in one pass, so the files are read once for all of
+# them. One more question needs the whole year: how many trips start in each month.
 import dask
 
-trips_per_station, minutes_by_usertype, trips_per_hour = dask.compute(
-    trips_per_station, minutes_by_usertype, trips_per_hour
+trips_per_month = clean["starttime"].dt.month.value_counts()
+trips_per_station, minutes_by_usertype, trips_per_hour, trips_per_month = dask.compute(
+    trips_per_station, minutes_by_usertype, trips_per_hour, trips_per_month
 )
 trips_per_station.nlargest(10)  # Dask returns the counts unsorted
 
 # %%
 # The answers are pandas objects now, and the year shows what one month could not: the
-# seasons and the commuting peaks.
-minutes_by_usertype.round(1)
+# seasons, in the trips per month, and the commuting peaks, in the trips per hour below.
+print(minutes_by_usertype.round(1).to_string())
+trips_per_month.sort_index().rename_axis("month").to_frame("trips").T
 
 # %%
 import matplotlib.pyplot as plt
@@ -196,7 +250,7 @@ persist_timings
 # Persisting trades memory for time: the long rides stay on the workers for as long as
 # ``rides`` is referenced, and the second question starts from them instead of from the files.
 # That is worth it when several questions share an expensive start, and wasteful for data you
-# use once. On this build:
+# use once. On this run:
 print(
     persist_timings.verdict(
         "persist(), then compute() twice",
@@ -215,9 +269,12 @@ print(
 # - Dask collections are lazy: operations build a graph, and ``compute()`` (or
 #   ``dask.compute`` for several results at once) runs it and returns pandas objects.
 # - ``visualize()`` draws the expression graph; ``optimize().visualize(tasks=True)`` draws the
-#   tasks that will actually run (draw a few partitions: ``partitions[:3]``).
+#   optimised task graph, one fused task per partition, which ``persist()`` runs (draw a few
+#   partitions: ``partitions[:3]``). A DataFrame's ``compute()`` runs the same steps unfused,
+#   one task per step: the task stream counts them.
 # - ``value_counts(split_out=1)`` combines partial counts in a tree, into one partition; the
-#   default keeps the result in many partitions, with a shuffle between the workers.
+#   default keeps the result in many partitions, with a (P2P, on a cluster) shuffle between the
+#   workers.
 # - :term:`persist() <persist>` computes up to a point and keeps the result in the cluster's
 #   memory: faster follow-up questions, paid for in memory. The tables above measured both sides.
 # - Some operations are approximate or missing in parallel: an exact ``median`` over many
@@ -237,3 +294,10 @@ print(
 #       by_station = by_station.compute()
 #       busy = by_station[by_station["count"] >= 1000]
 #       print((busy["sum"] / busy["count"]).sort_values().tail(1))
+
+# %%
+# Close the cluster
+# -----------------
+# Closing the client and the cluster stops the worker's threads and frees what it held.
+client.close()
+cluster.close()

@@ -27,6 +27,23 @@ operations on Dask arrays.
 #      the last?
 
 # %%
+# A cluster to compute on
+# -----------------------
+# Every ``compute()`` on this page runs on a small :term:`cluster` started here: one worker whose
+# threads run inside this Python process (so a script needs no ``if __name__ == "__main__":``
+# line), as many threads as this job's cores, every service on the loopback address.
+# ``Client(cluster)`` makes it Dask's default scheduler from here on.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # A NumPy array to split
 # ----------------------
 # Think of the array as 1000 time steps × 200 sensors × 6 measured quantities. It is small, so
@@ -51,7 +68,7 @@ a6
 # %%
 # From a NumPy array, ``from_array`` slices the chunks out at once and stores copies of them in
 # the graph: the graph then holds all the data (here twice, once per way of splitting it), and it
-# travels with every ``compute()`` to whoever runs the tasks. So changing the NumPy array
+# travels with every ``compute()`` to the scheduler and the workers that run the tasks. So changing the NumPy array
 # afterwards changes nothing in the Dask array. (From a file-backed array, such as an HDF5 or
 # Zarr dataset, each chunk is instead a task that reads its slice when it runs; the next lesson
 # makes a large array without holding it anywhere.)
@@ -232,3 +249,10 @@ print("after computing:", picked_values.shape, "the same values as NumPy")
 #       print(a20.npartitions, "chunks:", graph_size(mean20))
 #       mean20.visualize(rankdir="LR")
 #       np.testing.assert_allclose(mean20.compute(), data.mean(axis=2))
+
+# %%
+# Close the cluster
+# -----------------
+# Closing the client and the cluster stops the worker's threads and frees what it held.
+client.close()
+cluster.close()

@@ -1,8 +1,8 @@
 """
-Bigger than memory, and why threads
-===================================
+Bigger than a worker's memory, and why threads
+==============================================
 
-Reduce an array larger than one worker's memory without ever holding it: Dask creates each
+Reduce an array larger than a worker's memory without ever holding it: Dask creates each
 chunk, reduces it to a small partial result and frees it. Then measure why Dask runs arrays on
 threads by default: NumPy releases Python's global interpreter lock (GIL), so threads compute
 in parallel, and threads share memory, so chunks never need to be copied between them.
@@ -26,25 +26,31 @@ multiprocessing schedulers for array work.
 #    - **Ask the room:** If you double the chunk size, what happens to the memory the workers hold?
 
 # %%
-# How much memory does a worker have?
-# -----------------------------------
-# On a ``dask.distributed`` cluster each worker has a memory limit. When a client is connected,
-# as when this page was built, ``get_client()`` finds it and the scheduler lists the workers
-# and their limits. Without a cluster, Dask runs arrays on threads of this Python process, which
-# can use the machine's memory.
-import distributed
+# A worker with little memory
+# ---------------------------
+# On a ``dask.distributed`` cluster each worker has a :term:`memory limit`, and watches the
+# memory of the process it lives in against it. This lesson starts a cluster of one worker with a
+# 2 GiB limit and as many threads as this job's cores, every service on the loopback address.
+# The worker is a process of its own (``processes=True``): as threads of this Python process,
+# its limit would be measured against this whole program, notebook or script included, and so
+# would the memory curve below. Each worker process starts by importing the script that started
+# it, and so do the processes this lesson starts at the end: every line that starts or uses the
+# cluster sits under ``if __name__ == "__main__":``, so that it runs only in the original
+# program. (In a notebook the guard is always true and changes nothing.)
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
 
-try:
-    client = distributed.get_client()
-except ValueError:  # no client: Dask's local schedulers will run everything
-    client = None
-
-if client is None:
-    print("No cluster: Dask's local threads run arrays in this process.")
-else:
-    workers = client.scheduler_info()["workers"].values()
-    worker_limit = min(worker["memory_limit"] for worker in workers)
-    print(f"{len(workers)} workers, memory limit {worker_limit / 2**30:.1f} GiB each")
+if __name__ == "__main__":
+    # One worker process with a small memory limit: it must be a process of its own (see above).
+    cluster = LocalCluster(
+        n_workers=1, threads_per_worker=granted_cores(), processes=True, memory_limit="2 GiB",
+        protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+    )
+    client = Client(cluster)
+    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    worker_limit = sum(worker["memory_limit"] for worker in workers)
+    print(f"{len(workers)} worker process, {sum(w['nthreads'] for w in workers)} threads, "
+          f"memory limit {worker_limit / 2**30:.1f} GiB")
 
 # %%
 # An array bigger than that
@@ -54,12 +60,12 @@ else:
 # the default ``chunks="auto"``, Dask picks chunks of about the size set by ``array.chunk-size``.
 import dask.array as da
 
-big = da.random.default_rng(2019).random((30_000, 25_000))
+big = da.random.default_rng(2019).random((20_000, 20_000))
 print(f"the array: {big.nbytes / 2**30:.2f} GiB in {big.npartitions} chunks")
 print(f"one chunk: {big.chunksize}, {big.blocks[0, 0].nbytes / 2**20:.0f} MiB")
-if client is not None:
-    print(f"{big.nbytes / worker_limit:.2f} × one worker's memory limit")
-    print(f"{big.nbytes / (worker_limit * len(workers)):.2f} × all {len(workers)} workers' limits together")
+if __name__ == "__main__":
+    memory_ratio = big.nbytes / worker_limit
+    print(f"{memory_ratio:.2f} × the worker's memory limit")
 big
 
 # %%
@@ -81,32 +87,27 @@ thresholds = {
     for name in ["target", "spill", "pause", "terminate"]
 }
 print("shares of a worker's limit:", ", ".join(f"{k} {v:.0%}" for k, v in thresholds.items()))
-if client is not None:
-    share = big.nbytes / len(workers) / worker_limit
+if __name__ == "__main__":
+    share = big.nbytes / worker_limit
     where = "all in memory" if share < thresholds["target"] else "part of it spilled to disk"
-    print(f"persist() would put {share:.0%} of a worker's limit on each worker: {where}")
+    print(f"persist() would put {share:.0%} of the worker's limit on it: {where}")
 
 # %%
 # Reduce it, chunk by chunk
 # -------------------------
 # A reduction needs to hold the array nowhere. ``mean()`` turns each chunk into a sum and a
 # count, then adds those up in a tree. Dask runs the tasks in an order that finishes chunks
-# quickly, so only a few chunks exist at any moment. On the cluster, ``MemorySampler`` records
-# the memory of all the workers together while it runs. (The ``if __name__ == "__main__":``
-# line is for the worker processes this lesson starts at the end: in a script, they would each
-# run this again. In a notebook, it changes nothing.)
+# quickly, so only a few chunks exist at any moment. ``MemorySampler`` records the memory of
+# the worker while it runs.
 import time
 
 from distributed.diagnostics import MemorySampler
 
 if __name__ == "__main__":
     started = time.perf_counter()
-    if client is None:
+    sampler = MemorySampler()
+    with sampler.sample("the worker", interval=0.1):
         big_mean = big.mean().compute()
-    else:
-        sampler = MemorySampler()
-        with sampler.sample("all workers", interval=0.1):
-            big_mean = big.mean().compute()
     seconds = time.perf_counter() - started
     print(f"mean of {big.size:,} numbers: {big_mean:.6f}, in {seconds:.1f} s")
 
@@ -120,31 +121,29 @@ if __name__ == "__main__":
     print(f"off by {error:.1e}: {error / standard_error:.1f} standard errors")
 
 # %%
-# What the workers held
-# ---------------------
-# Each chunk lived only as long as it took to reduce it, so at any moment the workers held
+# What the worker held
+# --------------------
+# Each chunk lived only as long as it took to reduce it, so at any moment the worker held
 # roughly one chunk per thread, plus Python itself: not the array. (The curve is the memory of
-# the worker processes as the operating system sees it, Python itself included.)
+# the worker process as the operating system sees it, Python itself included.)
 import matplotlib.pyplot as plt
 
 if __name__ == "__main__":
-    if client is None:
-        print("No cluster: watch this process in a system monitor instead.")
-    else:
-        memory = sampler.to_pandas(align=True)["all workers"] / 2**30
-        memory.index = memory.index.total_seconds()
-        ax = memory.plot(figsize=(8, 3.5), xlabel="seconds", ylabel="GiB")
-        ax.axhline(big.nbytes / 2**30, color="tab:red", ls="--", label="the array")
-        limit = worker_limit / 2**30
-        ax.axhline(limit, color="tab:gray", ls=":", label="one worker's limit")
-        ax.set_ylim(0, big.nbytes / 2**30 * 1.1)
-        ax.legend(loc="center right")
-        ax.set_title(f"The {len(workers)} workers' memory during big.mean()")
-        plt.tight_layout()
-        threads = sum(worker["nthreads"] for worker in workers)
-        chunk_gib = big.blocks[0, 0].nbytes / 2**30
-        print(f"peak: {memory.max():.2f} GiB, all workers together, for {threads} threads × "
-              f"{chunk_gib:.3f} GiB chunks; the array: {big.nbytes / 2**30:.2f} GiB")
+    memory = sampler.to_pandas(align=True)["the worker"]
+    memory.index = memory.index.total_seconds()
+    peak_bytes = memory.max()
+    ax = (memory / 2**30).plot(figsize=(8, 3.5), xlabel="seconds", ylabel="GiB")
+    ax.axhline(big.nbytes / 2**30, color="tab:red", ls="--", label="the array")
+    ax.axhline(worker_limit / 2**30, color="tab:gray", ls=":", label="the worker's limit")
+    ax.set_ylim(0, big.nbytes / 2**30 * 1.1)
+    ax.legend(loc="center right")
+    ax.set_title("The worker's memory during big.mean()")
+    plt.tight_layout()
+    threads = sum(worker["nthreads"] for worker in workers)
+    chunk_gib = big.blocks[0, 0].nbytes / 2**30
+    print(f"peak: {peak_bytes / 2**30:.2f} GiB, for {threads} threads × {chunk_gib:.3f} GiB "
+          f"chunks; the worker's limit: {worker_limit / 2**30:.2f} GiB; "
+          f"the array: {big.nbytes / 2**30:.2f} GiB")
 
 # %%
 # Threads: the default scheduler for arrays
@@ -158,10 +157,11 @@ if __name__ == "__main__":
 #   reference, never copied.
 #
 # Each collection names its own default scheduler; a connected ``Client`` takes precedence over
-# it, as on this page.
-print("an array's own default:", big.__dask_scheduler__.__module__)
-used = dask.base.get_scheduler(collections=[big])
-print("what compute() uses here:", used.__module__, used.__qualname__)
+# it, as in this lesson.
+if __name__ == "__main__":
+    print("an array's own default:", big.__dask_scheduler__.__module__)
+    used = dask.base.get_scheduler(collections=[big])
+    print("what compute() uses here:", used.__module__, used.__qualname__)
 
 # %%
 # Measured: one thread, threads and processes
@@ -276,5 +276,14 @@ if __name__ == "__main__":
 #
 #    .. code-block:: python
 #
-#       big_std, big_max = dask.compute(big.std(), big.max())
-#       print(f"std {big_std:.6f} (1/√12 = {1 / 12 ** 0.5:.6f}), max {big_max:.9f}")
+#       if __name__ == "__main__":  # in a script: worker processes re-import it
+#           big_std, big_max = dask.compute(big.std(), big.max())
+#           print(f"std {big_std:.6f} (1/√12 = {1 / 12 ** 0.5:.6f}), max {big_max:.9f}")
+
+# %%
+# Close the cluster
+# -----------------
+# Closing the client and the cluster stops the worker process and frees what it held.
+if __name__ == "__main__":
+    client.close()
+    cluster.close()

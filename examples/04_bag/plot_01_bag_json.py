@@ -49,35 +49,53 @@ lines = db.read_text(files)
 lines
 
 # %%
-# Where bag tasks run
-# -------------------
+# Where bag tasks run: worker processes
+# -------------------------------------
 # Parsing text into dictionaries is pure-Python work, which holds Python's global interpreter
 # lock (GIL): threads would take turns. So, without a cluster, bags run on Dask's
 # multiprocessing scheduler, a pool of worker processes. A connected ``Client`` takes
-# precedence, as when this page was built: then the cluster's worker processes run them.
+# precedence: then the cluster's workers run them. For the same reason, the :term:`cluster`
+# this lesson starts has worker *processes*, one per core this job may use, each with one
+# thread (``processes=True``), every service on the loopback address. ``silence_logs`` hides
+# the warning Dask logs each time a P2P shuffle (below) starts and ends.
 #
-# The pool's processes are fresh Pythons: Dask starts them with ``"spawn"``, which is safe on
+# Worker processes are fresh Pythons: Dask starts them with ``"spawn"``, which is safe on
 # every system and in programs that run threads (copying the running Python with ``"fork"``
 # is not). A fresh Python started from a *script* first imports the script, running every line
-# that is not under ``if __name__ == "__main__":``; a line there that computes a bag would start
-# processes of its own, and fail. So in this lesson, every line that computes sits under that
-# guard, and the definitions stay at the top level. Dask sends the functions that tasks call
-# along with them: functions defined in the script or notebook itself are pickled by value, so
-# the processes need not import them. In a notebook the guard is always true and changes
-# nothing. (Run this lesson as a script and you will see its first outputs printed again by
-# each process, as it imports the script.)
-import dask
+# that is not under ``if __name__ == "__main__":``; a line there that starts a cluster or
+# computes a bag would run again in every worker. So in this lesson, every line that starts or
+# uses the cluster sits under that guard, and the definitions stay at the top level. Dask sends
+# the functions that tasks call along with them: functions defined in the script or notebook
+# itself are pickled by value, so the processes need not import them. In a notebook the guard
+# is always true and changes nothing. (Run this lesson as a script and you will see its first
+# outputs printed again by each worker, as it imports the script.)
+import logging
 
-print("a bag's own default:", lines.__dask_scheduler__.__module__)
-used = dask.base.get_scheduler(collections=[lines])
-print("what compute() uses here:", used.__module__, used.__qualname__)
+import dask
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+if __name__ == "__main__":
+    # Worker processes, one thread each: pure-Python work holds the GIL (see above).
+    cluster = LocalCluster(
+        n_workers=granted_cores(), threads_per_worker=1, processes=True,
+        protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
+    )
+    client = Client(cluster)
+    print("a bag's own default:", lines.__dask_scheduler__.__module__)
+    used = dask.base.get_scheduler(collections=[lines])
+    print("what compute() uses here:", used.__module__, used.__qualname__)
 
 # %%
 # A first look with ``take``
 # --------------------------
-# ``take(n)`` computes just enough of the first partition to return its first ``n``
-# elements, as a tuple: the cheap way to look at a bag. Each element is one line of text, a
-# nested JSON record; ``pp`` prints it parsed, one field per line.
+# ``take(n)`` runs the tasks of the first partition only, and returns its first ``n``
+# elements, as a tuple: the cheap way to look at a bag. Here the first partition is the whole
+# January file, but Dask reads its lines one after another as they are asked for, so
+# ``take(1)`` stops after the first line (a function mapped over the bag runs on ``n``
+# lines, not on the whole file). Each element is one line of text, a nested JSON record;
+# ``pp`` prints it parsed, one field per line.
 import json
 from pprint import pp
 
@@ -139,7 +157,8 @@ def is_ok(record):
 
 
 quality = records.map(problem).frequencies()
-quality.visualize()
+if __name__ == "__main__":
+    quality.visualize()
 
 # %%
 # The graph above, read from the bottom: each file's lines are read, parsed, judged and
@@ -247,15 +266,27 @@ def totals_by_foldby(trips):
 # The graph of ``groupby``, drawn for the first two months (two partitions keep it readable)
 # with ``optimize_graph=True``: as when it runs, each partition's chain of ``read_text``,
 # ``map`` and ``filter`` steps is fused into one task, which leaves the structure in view.
-# Every partition is split by key, and the pieces are exchanged between partitions before
-# anything is summed.
+# How a bag shuffles depends on where it runs: with a client, Dask's default shuffle method is
+# P2P, which bags do not support, so a bag's ``groupby`` shuffles with tasks (without a client
+# it shuffles through files on disk, and the graph looks different). Every partition is split
+# by key (``shuffle-split``, ``shuffle-group``), and the pieces are exchanged between partitions
+# (``shuffle-join``) before anything is summed.
+from dask.utils import get_default_shuffle_method, key_split
+
 two_months = db.read_text(files[:2]).map(parse).filter(is_ok).map(flatten)
-totals_by_groupby(two_months).visualize(optimize_graph=True)
+if __name__ == "__main__":
+    shuffle_method = get_default_shuffle_method()
+    grouped = totals_by_groupby(two_months)
+    groupby_steps = sorted({key_split(key) for key in grouped.__dask_graph__()})
+    print("default shuffle method:", shuffle_method)
+    print("groupby's shuffle steps:", ", ".join(s for s in groupby_steps if "shuffle" in s))
+    grouped.visualize(optimize_graph=True)
 
 # %%
 # The graph of ``foldby``: each partition is reduced where it is; only one number per user type
 # and partition travels to the final combine.
-totals_by_foldby(two_months).visualize(optimize_graph=True)
+if __name__ == "__main__":
+    totals_by_foldby(two_months).visualize(optimize_graph=True)
 
 # %%
 # Measured: groupby against foldby
@@ -324,7 +355,7 @@ print(f"trips[0] -> {index_error}")
 # whole bag* and brings every element into this Python process; then the loop body runs here,
 # one element at a time, not in parallel. That is fine for a small result, such as
 # January's broken lines, and runs out of memory for a big one. ``map`` runs where the bag's
-# tasks run instead: the process ids show the difference.
+# tasks run instead, on the cluster's worker processes: the process ids show the difference.
 import os
 
 january_lines = db.read_text(files[:1])
@@ -349,8 +380,9 @@ if __name__ == "__main__":
 # - ``foldby`` reduces each partition first and combines small results; ``groupby`` shuffles
 #   every record. Use ``foldby`` (or ``frequencies``) when you need one value per key.
 # - No indexing and no parallel ``for`` loops: look with ``take``, select with ``filter``.
-# - Bags run on processes (or a cluster's workers): pure-Python work holds the GIL. In a
-#   script, put the lines that compute under ``if __name__ == "__main__":``.
+# - Bags run on processes (without a cluster) or on a cluster's workers; pure-Python work holds
+#   the GIL, so give them worker processes. In a script, put the lines that start the cluster
+#   or compute under ``if __name__ == "__main__":``.
 #
 # Exercise
 # --------
@@ -379,3 +411,11 @@ if __name__ == "__main__":
 #       if __name__ == "__main__":  # in a script: worker processes re-import it
 #           foldby_minutes = {user: s / n / 60 for user, (s, n) in totals.compute()}
 #           print(foldby_minutes)
+
+# %%
+# Close the cluster
+# -----------------
+# Closing the client and the cluster stops the worker processes.
+if __name__ == "__main__":
+    client.close()
+    cluster.close()
