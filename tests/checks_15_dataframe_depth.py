@@ -1,5 +1,8 @@
 """Results checks for the lessons in examples/15_dataframe_depth: each answer against plain pandas."""
 
+import dask
+import dask.dataframe as dd
+import dask.utils
 import numpy as np
 import pandas as pd
 
@@ -13,7 +16,20 @@ def _names(timings):
     return [t.name for t in timings.timings]
 
 
+def _shuffle_names(tasks):
+    return sorted(name for name in tasks if "shuffle" in name or "hash-join" in name or "hashjoin" in name)
+
+
 def check_joins(namespace, files):
+    # The cluster in view, and the plans drawn with P2P in force on it.
+    assert namespace["shuffle_method"] == "p2p"
+    assert namespace["trips"].npartitions == 2
+    broadcast, hashed, aligned = (namespace[name] for name in ("broadcast_tasks", "hash_tasks", "aligned_tasks"))
+    assert _shuffle_names(broadcast) == [] and broadcast["blockwisemerge"] == 2, broadcast
+    assert broadcast["frompandas"] == 1, broadcast  # the station table, one partition for both months
+    assert hashed["hash-join-transfer"] == 4 and hashed["shuffle-barrier"] == 2, hashed  # 2 + 2 inputs, a barrier per side
+    assert hashed["hashjoinp2p"] == 2, hashed
+    assert _shuffle_names(aligned) == [], aligned
     trips = _two_months(files).rename(columns={"start station id": "station id"})
     stations = namespace["stations"]
     want = trips[["station id", "start station name"]].drop_duplicates().sort_values("station id")
@@ -41,10 +57,19 @@ def check_joins(namespace, files):
 def check_sorting(namespace, files):
     trips = pd.read_csv(files[0], usecols=["tripduration", "starttime", "start station id", "usertype"],
                         parse_dates=["starttime"])
+    # The cluster in view, P2P in force; the quantile pass ran while planning, the plan shuffles.
+    assert namespace["shuffle_method"] == "p2p"
+    n = namespace["trips"].npartitions
+    planning, plan = namespace["planning_tasks"], namespace["sort_tasks"]
+    assert planning["read-csv"] == n and planning["repartitionquantiles"] >= n, planning
+    assert plan["shuffle-transfer"] == n and plan["shuffle-barrier"] == 1 and plan["p2pshuffle"] == n, plan
+    assert _shuffle_names(namespace["nlargest_tasks"]) == [], namespace["nlargest_tasks"]
+    assert namespace["nlargest_tasks"]["nlargest-tree"] == 1
+    assert namespace["stored"].loc[63].npartitions == 1  # divisions only: nothing is read
     by_station = namespace["by_station"]
     assert by_station.known_divisions
     assert list(by_station.divisions) == sorted(by_station.divisions)
-    assert len(namespace["one_station"]) == (trips["start station id"] == 63).sum()
+    assert namespace["station_63_trips"] == (trips["start station id"] == 63).sum()
     assert namespace["one_station"].npartitions == 1
     assert namespace["longest"]["tripduration"].tolist() == trips["tripduration"].nlargest(3).tolist()
     assert namespace["stored"].known_divisions
@@ -56,16 +81,39 @@ def check_sorting(namespace, files):
 
 
 def check_shuffles(namespace, files):
+    # The cluster in view: two workers, and P2P the shuffle method in force on it.
+    assert namespace["shuffle_method"] == "p2p"
+    assert len(namespace["workers"]) == 2
     plans = namespace["plans"]
     sorts = "shuffles" if namespace["trips"].npartitions > 1 else "no shuffle"  # one partition: sorted in place
     assert list(plans.values()) == ["no shuffle", "shuffles", "shuffles", "no shuffle", sorts], plans
+    # The drawn P2P plan: n transfers, one barrier, n unpacks; the tasks plan: n x n splits, no barrier.
+    n = namespace["trips"].npartitions
+    p2p_tasks, tasks_tasks = namespace["p2p_tasks"], namespace["tasks_tasks"]
+    assert p2p_tasks["shuffle-transfer"] == n and p2p_tasks["p2pshuffle"] == n, p2p_tasks
+    assert p2p_tasks["shuffle-barrier"] == 1, p2p_tasks
+    if n > 1:  # one partition would be sorted in place, with no shuffle to draw
+        two = namespace["sorted_tasks"].npartitions
+        assert tasks_tasks["split-taskshuffle"] == 2 * two, tasks_tasks
+        assert not any("barrier" in name or "p2p" in name for name in tasks_tasks), tasks_tasks
+    # P2P writes what it receives to disk by default; without a client the default is "disk".
+    assert dask.config.get("distributed.p2p.storage.disk") is True
+    assert dask.utils.get_default_shuffle_method() == "disk"  # the lesson's cluster is closed now
     assert _names(namespace["method_timings"]) == ["p2p", "tasks"]
     assert _names(namespace["count_timings"]) == ["value_counts(split_out=1)", "value_counts()"]
+    # The exercise: the distinct pairs, with a plan that does not shuffle...
     january = pd.read_csv(files[0])
-    want = january.groupby(["start station name", "usertype"]).size()
-    got = namespace["pair_counts"]
-    assert got.sort_index().tolist() == want.sort_index().tolist()
-    assert list(got.sort_index().index) == list(want.sort_index().index)
+    want = january[["start station name", "usertype"]].drop_duplicates()
+    got = namespace["distinct_pairs"]
+    assert sorted(map(tuple, got.to_numpy().tolist())) == sorted(map(tuple, want.to_numpy().tolist()))
+    shuffles = namespace["shuffles"]
+    assert not shuffles(namespace["pairs"]), "the exercise's plan shuffles: ask for one output partition"
+    # ...which the lesson's `shuffles` tells from the typical wrong answer, drop_duplicates() as it comes.
+    three = dd.read_csv(files[0], usecols=["start station name", "usertype"],
+                        blocksize=max(files[0].stat().st_size // 3, 1))
+    if three.npartitions > 1:
+        assert shuffles(three.drop_duplicates()), "drop_duplicates() should plan a shuffle"
+        assert not shuffles(three.drop_duplicates(split_out=1))
 
 
 def check_time_series(namespace, files):
@@ -80,6 +128,15 @@ def check_time_series(namespace, files):
     gaps = by_time.index.to_series().diff().dt.total_seconds()
     np.testing.assert_allclose(namespace["gaps"].to_numpy(), gaps.to_numpy(), rtol=1e-12)
     assert namespace["missing_overlap"] == 1
+    # set_index(sorted=True): a pass over every partition at the call (min, max, len), and a check of their order.
+    n = namespace["by_time"].npartitions
+    indexing = namespace["indexing_tasks"]
+    assert indexing["min"] == indexing["max"] == indexing["len"] == indexing["read-csv"] == n, indexing
+    assert namespace["sorted_refusal"].startswith("Partitions are not sorted ascending by starttime")
+    # resample re-cuts the partitions at whole hours first.
+    resample = namespace["resample_tasks"]
+    assert any(name.startswith("repartition") for name in resample), resample
+    assert all(d == d.floor("h") for d in namespace["hourly_counts"].divisions), namespace["hourly_counts"].divisions
     assert namespace["missing_partitions"] == namespace["by_time"].npartitions
     assert namespace["recounted"] == len(trips)
     assert _names(namespace["hour_timings"]) == ["resample('1h')", "groupby(hour)"]
@@ -91,7 +148,11 @@ def check_time_series(namespace, files):
 def check_own_functions(namespace, files):
     january = pd.read_csv(files[0], usecols=["tripduration", "starttime", "start station id", "usertype",
                                              "birth year"], parse_dates=["starttime"])
-    with_age = namespace["with_age"].compute()
+    assert namespace["shuffle_method"] == "p2p"
+    aggregation, apply = namespace["aggregation_tasks"], namespace["apply_tasks"]
+    assert _shuffle_names(aggregation) == [] and any(name.endswith("-tree") for name in aggregation), aggregation
+    assert apply["shuffle-transfer"] == namespace["trips"].npartitions and apply["shuffle-barrier"] == 1, apply
+    with_age = namespace["computed_with_age"]
     want_age = january["starttime"].dt.year - january["birth year"]
     np.testing.assert_array_equal(with_age["age"].to_numpy(), want_age.to_numpy())
     assert with_age["minutes"].tolist() == np.ceil(january["tripduration"] / 60).astype("int64").tolist()

@@ -28,12 +28,42 @@ line two tables up on a sorted index so that joining needs no shuffle.
 #    - **Ask the room:** Which of the three joins moves the least data over the network, and why?
 
 # %%
+# A cluster with two workers
+# --------------------------
+# Where rows have to go depends on where they are: a join is only a shuffle when rows move
+# between workers. So this lesson starts a cluster of *two* workers, each with half of the cores
+# this job may use. They are threads of this Python process (``processes=False``), talking to
+# each other over TCP on this machine's loopback address, as workers on two machines would over
+# the network.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Two workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=2, threads_per_worker=max(1, granted_cores() // 2), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+    silence_logs="error",  # P2P logs its shuffles' bookkeeping as warnings
+)
+client = Client(cluster)
+
+# %%
+# How Dask shuffles depends on whether a client exists: with one, the default is peer-to-peer
+# (P2P); without one, ``"disk"``. The graphs below are drawn with the method in force here:
+import dask
+from dask.utils import get_default_shuffle_method
+
+print(f"{len(client.scheduler_info()['workers'])} workers")
+print("dataframe.shuffle.method setting:", dask.config.get("dataframe.shuffle.method", None))
+shuffle_method = get_default_shuffle_method()
+print("shuffle method in force:", shuffle_method)
+
+# %%
 # The trips, and a table of stations
 # ----------------------------------
 # Two months of trips, one partition per month file, with the columns the joins need and the
 # hour each trip started in (the key of a later join). This lesson is about joins, not about
-# reading CSV files, so the trips are read once and kept on the cluster with ``persist()``:
-# every join below starts from there.
+# reading CSV files, so the trips are read once and kept in the workers' memory with
+# ``persist()``: every join below starts from there.
 #
 # The trip files name each station, but say nothing about its size or its part of town, so we
 # make a station table: every station id and name that occurs, plus an invented capacity and
@@ -63,14 +93,27 @@ stations.head(3)
 # -----------------------------
 # ``merge`` works as in pandas. The station table is a pandas DataFrame, so Dask treats it as a
 # collection of one partition and sends that partition to every partition of the trips: each
-# task joins one month with the whole table, and no trip moves between workers.
+# task joins one month with the whole table, and no trip moves between workers. The tasks of
+# the plan, counted by name (``key_split`` strips a task's key to its name):
+from collections import Counter
+
+from dask.utils import key_split
+
+
+def plan_tasks(collection):
+    """The tasks of the plan Dask will run for ``collection``, counted by name."""
+    return Counter(key_split(key) for key in collection.optimize().__dask_graph__().keys())
+
+
 with_stations = trips.merge(stations[["station id", "capacity", "neighbourhood"]], on="station id")
 trips_per_neighbourhood = with_stations["neighbourhood"].value_counts(split_out=1)
+broadcast_tasks = plan_tasks(with_stations)
+print(dict(broadcast_tasks))
 with_stations.optimize().visualize(tasks=True)
 
 # %%
 # In the graph, read from the bottom: the station table (``frompandas``) feeds the join of each
-# month, and nothing connects the months before the join. The answer:
+# month (``blockwisemerge``), and nothing connects the months before the join. The answer:
 trips_per_neighbourhood = trips_per_neighbourhood.compute()
 trips_per_neighbourhood.sort_index()
 
@@ -78,7 +121,7 @@ trips_per_neighbourhood.sort_index()
 # Large with large: a hash join
 # -----------------------------
 # Some tables are not small. A bike-share system logs how many bikes stand at each station,
-# say every hour: 80 stations × 24 hours × 59 days is over 100,000 rows, as many as the trips.
+# say every hour: 80 stations × 24 hours × 59 days is over 100,000 rows.
 # Here is an invented log, built in pandas and cut into two partitions. To join a trip with the
 # log row of its station and hour, Dask cannot know which partition of the log holds that row,
 # so it *shuffles* both sides: each row is sent to the output partition that its key hashes to,
@@ -92,16 +135,20 @@ log["bikes"] = rng.integers(0, 20, size=len(log))
 bike_log = dd.from_pandas(log, npartitions=2, sort=False)
 
 hash_joined = trips.merge(bike_log, on=["hour", "station id"])
-print(f"log: {len(log):,} rows in {bike_log.npartitions} partitions")
+print(f"log: {len(log):,} rows, {log.memory_usage(deep=True).sum() / 1e6:.1f} MB, "
+      f"in {bike_log.npartitions} partitions")
+hash_tasks = plan_tasks(hash_joined)
+print(dict(hash_tasks))
 hash_joined.optimize().visualize(tasks=True)
 
 # %%
-# On a ``dask.distributed`` cluster, as here, the shuffle is *peer-to-peer*: each input
-# partition's ``hash-join-transfer`` task sends its rows straight to the workers that will own
-# them, a ``shuffle-barrier`` waits until every row has arrived, and each ``hashjoinp2p`` task
-# joins one pair of output partitions. (Without a cluster, Dask shuffles with many small
-# tasks instead; the graph is larger, the answer the same.) Every row of both tables crosses
-# the barrier: the whole of both tables is moved once.
+# With a client, as here, the shuffle is *peer-to-peer*: each input partition's
+# ``hash-join-transfer`` task sends its rows straight to the worker that will own them, one
+# ``shuffle-barrier`` per side waits until all of that side's rows have arrived, and each
+# ``hashjoinp2p`` task joins one pair of output partitions. (The same code with no client
+# shuffles with the ``"disk"`` method, through files on this machine's disk: another graph,
+# the same answer.) Every row of both tables goes through the shuffle: the whole of both
+# tables is moved once.
 #
 # Measured: broadcast or shuffle?
 # -------------------------------
@@ -153,11 +200,11 @@ print(join_timings.verdict(
 
 # %%
 # A broadcast copies the small side to every worker that joins a partition of the large side,
-# and sends nothing of the large side anywhere. A hash join moves *both* sides across the
-# network (between processes, here) and cannot start joining before the barrier. Broadcast
-# when one side fits easily in a worker's memory; that side must fit, whole, in *every* task
-# that joins with it. Two tables that are both really large leave only the shuffle, or the
-# plan below.
+# and sends nothing of the large side anywhere. A hash join moves *both* sides between the
+# workers (here over TCP on the loopback address) and cannot start joining before the
+# barriers. Broadcast when one side fits easily in a worker's memory; that side must fit,
+# whole, in *every* task that joins with it. Two tables that are both really large leave only
+# the shuffle, or the plan below.
 #
 # Aligned on a sorted index: no shuffle at all
 # --------------------------------------------
@@ -174,13 +221,15 @@ trips_by_hour = trips.set_index("hour", sorted=True, divisions=month_starts)
 monthly_log = dd.from_map(log_of_month, month_starts[:-1], divisions=month_starts)
 print("divisions known:", trips_by_hour.known_divisions, monthly_log.known_divisions)
 aligned = trips_by_hour.merge(monthly_log, on=["hour", "station id"])
+aligned_tasks = plan_tasks(aligned)
+print(dict(aligned_tasks))
 aligned.optimize().visualize(tasks=True)
 
 # %%
 # No ``transfer`` and no barrier: each join task takes one month of trips and the same month
-# of the log. (Had the divisions differed, Dask would first re-cut one side at the other's
-# boundaries, with a few ``repartition`` tasks: still no shuffle.) The third row of the table
-# above timed this plan:
+# of the log. (Had the divisions differed, Dask would first re-cut both sides at the union of
+# their boundaries, with a few ``repartition`` tasks: still no shuffle.) The third row of the
+# table above timed this plan:
 print(join_timings.verdict(
     "aligned on a sorted index", "hash join (log in 2 partitions)",
     otherwise="At this size a shuffle moves a few megabytes, which costs about as much as the "
@@ -211,10 +260,12 @@ print(", ".join(f"{plan}: {value:.4f}" for plan, value in mean_bikes.items()))
 # - A side in one partition (a pandas DataFrame, or ``npartitions=1``) is *broadcast*: joined
 #   with every partition of the other side, no shuffle. ``broadcast=True`` asks for it with more
 #   partitions. The broadcast side must fit in each task's memory.
-# - Two sides in many partitions are *hash joined*: both are shuffled by the key, on a cluster
-#   peer-to-peer (``hash-join-transfer``, ``shuffle-barrier``), and every row moves once.
-# - Two sides indexed by the key with known divisions are joined partition by
-#   partition after re-cutting one side: no shuffle. Sort once, join many times.
+# - Two sides in many partitions are *hash joined*: both are shuffled by the key, with a
+#   client peer-to-peer (``hash-join-transfer``, a ``shuffle-barrier`` per side), and every row
+#   moves once.
+# - Two sides indexed by the key with known divisions are joined partition by partition,
+#   after re-cutting both at the union of their divisions if they differ: no shuffle. Sort
+#   once, join many times.
 #
 # Exercise
 # --------
@@ -231,3 +282,10 @@ print(", ".join(f"{plan}: {value:.4f}" for plan, value in mean_bikes.items()))
 #       capacity = stations.groupby("neighbourhood")["capacity"].sum()
 #       per_dock = (starts_per_neighbourhood / capacity).sort_values(ascending=False)
 #       print(per_dock.round(1))
+
+# %%
+# Close the cluster
+# -----------------
+# The workers, and the trips they hold in memory, go away with it.
+client.close()
+cluster.close()

@@ -21,11 +21,41 @@ use its divisions, tell which operations profit from them, and keep them across 
 #    :class-container: instructor-notes
 #    :icon: mortar-board
 #
-#    - **What usually goes wrong:** ``set_index`` on a column read from CSV sorts everything again on
-#      every run; learners call it inside loops.
+#    - **What usually goes wrong:** ``set_index`` on a column read from CSV sorts everything
+#      again in every session, and in every function that reads the file afresh (as
+#      ``read_trips`` below).
 #    - **Do not skip:** Divisions are unknown after ``read_csv``: sort once, store as Parquet, and read
 #      back with ``calculate_divisions=True``.
-#    - **Ask the room:** After ``set_index("hour")``, which partitions does ``loc[63]`` read?
+#    - **Ask the room:** After ``set_index("start station id")``, which partitions does ``loc[63]``
+#      read, and how does Dask know without looking at the data?
+
+# %%
+# A cluster with two workers
+# --------------------------
+# Sorting moves rows between workers, so this lesson starts a cluster of *two* workers, each
+# with half of the cores this job may use. They are threads of this Python process
+# (``processes=False``), talking to each other over TCP on this machine's loopback address, as
+# workers on two machines would over the network.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Two workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=2, threads_per_worker=max(1, granted_cores() // 2), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+    silence_logs="error",  # P2P logs its shuffles' bookkeeping as warnings
+)
+client = Client(cluster)
+
+# %%
+# With a client, Dask shuffles peer-to-peer (P2P) by default; without one, with the ``"disk"``
+# method. The sorts below run with the method in force here:
+import dask
+from dask.utils import get_default_shuffle_method
+
+print("dataframe.shuffle.method setting:", dask.config.get("dataframe.shuffle.method", None))
+shuffle_method = get_default_shuffle_method()
+print("shuffle method in force:", shuffle_method)
 
 # %%
 # Trips in no useful order
@@ -61,8 +91,27 @@ print(trips.divisions)
 # chose are the new divisions: partition *i* holds the index values from ``divisions[i]`` up to
 # ``divisions[i + 1]``.
 #
-# Both passes read the files, and the shuffle moves every row between the workers. Timed from
-# the files, each run building its collections afresh and keeping the result on the workers:
+# The first pass runs at once, when Dask makes the plan, before anything is computed: the
+# tasks the cluster ran while ``set_index`` was only being *planned*, and the tasks of the plan
+# it made, by name:
+from collections import Counter
+
+from dask.distributed import get_task_stream
+from dask.utils import key_split
+
+with get_task_stream() as planning:
+    sort_plan = read_trips().set_index("start station id").optimize()
+planning_tasks = Counter(key_split(task["key"]) for task in planning.data)
+sort_tasks = Counter(key_split(key) for key in sort_plan.__dask_graph__().keys())
+print("ran while planning:", dict(planning_tasks))
+print("the plan:", dict(sort_tasks))
+
+# %%
+# The quantiles (``repartitionquantiles``) were computed from a first read of the file. The
+# plan reads it again, and its shuffle (``shuffle-transfer``, ``shuffle-barrier``,
+# ``p2pshuffle``) moves every row to the worker of its new partition, which is then sorted by
+# its index. Timed from the file, each run building its collections afresh and keeping the
+# result on the workers:
 from tutorial_helpers.timing import compare
 
 sort_timings = compare(
@@ -89,8 +138,11 @@ print("divisions:", [int(d) for d in by_station.divisions])
 # %%
 # ``sort_values("tripduration")`` sorts by a column and keeps the index; it also shuffles.
 # Neither is needed for the *n* largest or smallest values: ``nlargest`` keeps the top *n* of
-# each partition and combines those, with no shuffle at all.
-longest = trips.nlargest(3, "tripduration").compute()
+# each partition and combines those, with no shuffle at all (the tasks of its plan, by name):
+top_three = trips.nlargest(3, "tripduration")
+nlargest_tasks = Counter(key_split(key) for key in top_three.optimize().__dask_graph__().keys())
+print(dict(nlargest_tasks))
+longest = top_three.compute()
 longest[["tripduration", "start station id"]]
 
 # %%
@@ -105,16 +157,17 @@ filtered = trips[trips["start station id"] == 63]
 print(f"loc[63]: {one_station.npartitions} of {by_station.npartitions} partitions")
 print(f"loc[100:200]: {some_stations.npartitions} of {by_station.npartitions} partitions")
 print(f"filter on the unsorted column: {filtered.npartitions} of {trips.npartitions} partitions")
-print(f"trips from station 63: {len(one_station):,}")
+station_63_trips = len(one_station)
+print(f"trips from station 63: {station_63_trips:,}")
 
 # %%
 # The same knowledge makes joins and windows cheap. Two tables indexed by the key with known
 # divisions are joined partition by partition, with no shuffle (:ref:`the previous lesson
-# <sphx_glr_lessons_15_dataframe_depth_plot_01_joins.py>` timed it). A rolling window or a
-# ``resample`` over a time index needs, at each partition's edge, only the last rows of the
-# partition before it, and only divisions say which partition is before. And a ``groupby`` on
-# the index can combine results partition by partition, since each station's trips are now
-# together.
+# <sphx_glr_lessons_15_dataframe_depth_plot_01_joins.py>` timed it). Over a time index, a
+# rolling window borrows the rows it needs from the partitions before each one, and
+# ``resample`` re-cuts the partitions at the boundaries of its periods (:ref:`lesson 15.4
+# <sphx_glr_lessons_15_dataframe_depth_plot_04_time_series.py>`): both read the divisions to
+# know which rows are where, and refuse to run without them.
 #
 # What the sort costs
 # -------------------
@@ -124,10 +177,11 @@ print(f"trips from station 63: {len(one_station):,}")
 #
 # Pay once: Parquet keeps the order
 # ---------------------------------
-# ``to_parquet`` writes one file per partition, in order, and records each file's smallest and
-# largest index value in its metadata. ``read_parquet(..., calculate_divisions=True)`` reads
-# those statistics, not the data, and gives back a DataFrame whose divisions are known: the
-# sort is not repeated. Everything goes to a temporary folder, removed at the end.
+# ``to_parquet`` writes one file per partition, in order, and Parquet records the smallest and
+# largest value of every column, the index among them, in each file's metadata.
+# ``read_parquet(..., calculate_divisions=True)`` reads those statistics, not the data, and
+# gives back a DataFrame whose divisions are known: the sort is not repeated. Everything goes
+# to a temporary folder, removed at the end.
 import tempfile
 from pathlib import Path
 
@@ -140,7 +194,9 @@ print(f"{len(list(sorted_folder.glob('*.parquet')))} files; divisions known: {st
 print("divisions:", [int(d) for d in stored.divisions])
 
 # %%
-# One station's trips, counted from the stored sorted data and from the CSV files:
+# One station's trips, counted from the stored sorted data and from the CSV file. The stored
+# divisions tell Dask which files can hold station 63:
+print(f"loc[63] on the stored data reads {stored.loc[63].npartitions} of {stored.npartitions} files")
 
 
 def from_sorted_parquet():
@@ -164,7 +220,7 @@ print(station_timings.verdict(
 ))
 
 # %%
-# The Parquet read touched one file of the three; the CSV filter parsed every byte of the
+# The Parquet read touched one file, as printed above; the CSV filter parsed every byte of the
 # month. The gap grows with the data: the filter's work grows with the files, the sorted
 # read's with the one station. Remove the folder when done:
 workdir.cleanup()
@@ -175,10 +231,10 @@ workdir.cleanup()
 # - A Dask DataFrame's divisions are the index boundaries of its partitions. ``read_csv`` leaves
 #   them unknown; ``set_index`` sorts and sets them; ``from_pandas`` and
 #   ``read_parquet(calculate_divisions=True)`` find them without a shuffle.
-# - ``set_index`` and ``sort_values`` cost a pass to choose boundaries and a shuffle of every
-#   row; ``nlargest``/``nsmallest`` need neither.
-# - Known divisions make ``loc`` read only the partitions it needs, and let joins, rolling
-#   windows and ``resample`` work partition by partition.
+# - ``set_index`` and ``sort_values`` cost a pass to choose boundaries (run at once, while
+#   planning) and a shuffle of every row; ``nlargest``/``nsmallest`` need neither.
+# - Known divisions make ``loc`` read only the partitions it needs, let joins work partition by
+#   partition, and tell rolling windows and ``resample`` where each stretch of the index is.
 # - Sort once and store: Parquet written from a sorted DataFrame gives its divisions back with
 #   ``calculate_divisions=True``.
 #
@@ -196,3 +252,10 @@ workdir.cleanup()
 #       print(f"reads {one_day.npartitions} of {by_time.npartitions} partitions")
 #       one_day_trips = len(one_day)
 #       print(f"{one_day_trips:,} trips on 15 January")
+
+# %%
+# Close the cluster
+# -----------------
+# The workers, and the sorted trips they hold in memory, go away with it.
+client.close()
+cluster.close()

@@ -31,22 +31,34 @@ a peer-to-peer shuffle in a task graph, choose between ``shuffle_method="p2p"`` 
 # A cluster to shuffle on
 # -----------------------
 # The fast way to shuffle, *peer-to-peer* (P2P), runs only on a ``dask.distributed`` cluster: the
-# workers send rows straight to each other. This page was built on one, and ``get_client()``
-# finds it. Without one, this starts a small cluster inside this Python process
-# (``processes=False``: two workers as threads, talking in memory), with its dashboard on this
-# machine's loopback address only.
-import distributed
+# workers send rows straight to each other. A shuffle needs more than one worker to move
+# anything, so this cluster has *two* workers, each with half of the cores this job may use.
+# They are threads of this Python process (``processes=False``), but they talk to each other
+# over TCP on this machine's loopback address, as workers on two machines would over the
+# network; the dashboard listens on loopback only.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
 
-try:
-    client = distributed.get_client()
-    own_cluster = None
-except ValueError:  # no cluster yet: start one here, and close it at the end
-    own_cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0",
-        silence_logs="error",  # no log line for every shuffle
-    )
-    client = distributed.Client(own_cluster)
-print(f"{len(client.scheduler_info()['workers'])} workers")
+# Two workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=2, threads_per_worker=max(1, granted_cores() // 2), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+    silence_logs="error",  # P2P logs its shuffles' bookkeeping as warnings
+)
+client = Client(cluster)
+
+# %%
+# With a client, Dask's default way to shuffle is P2P; without one (on the local threaded
+# scheduler) it is ``"disk"``, which shuffles through files on this machine's disk. The
+# ``dataframe.shuffle.method`` setting, when set, overrides both:
+import dask
+from dask.utils import get_default_shuffle_method
+
+workers = client.scheduler_info()["workers"]
+print(f"{len(workers)} workers, at {sorted(w['host'] for w in workers.values())}")
+print("dataframe.shuffle.method setting:", dask.config.get("dataframe.shuffle.method", None))
+shuffle_method = get_default_shuffle_method()
+print("shuffle method in force:", shuffle_method)
 
 # %%
 # January's trips in three partitions, kept on the workers with ``persist()`` so that what is
@@ -56,20 +68,24 @@ from tutorial_helpers import bikes
 
 january = bikes.trip_files()[0]
 columns = ["tripduration", "starttime", "start station id", "start station name", "usertype"]
-trips = dd.read_csv(january, usecols=columns, parse_dates=["starttime"], blocksize="3.5MB").persist()
+third = january.stat().st_size // 3  # three partitions, whatever the size of the file
+trips = dd.read_csv(january, usecols=columns, parse_dates=["starttime"], blocksize=third).persist()
 print(f"{len(trips):,} trips in {trips.npartitions} partitions")
 
 # %%
 # Which operations shuffle?
 # -------------------------
 # An operation shuffles when its output partitions must each hold *all* rows of some keys.
-# Optimising a collection gives the plan Dask will run, without running it; a P2P shuffle shows
-# in it as a ``shuffle-barrier`` task (or ``hash-join`` for a merge). Five questions:
+# Optimising a collection gives the plan Dask will run, without running it. Every way of
+# shuffling names its tasks after itself: ``shuffle-transfer`` and ``p2pshuffle`` (P2P),
+# ``diskshuffle`` (disk), ``split-taskshuffle`` (tasks), ``hash-join-transfer`` (a P2P merge).
+# Five questions:
+from dask.utils import key_split
 
 
 def shuffles(collection):
-    keys = collection.optimize().__dask_graph__().keys()
-    return any("barrier" in str(key) for key in keys)
+    names = {key_split(key) for key in collection.optimize().__dask_graph__().keys()}
+    return any("shuffle" in name or "hash-join" in name for name in names)
 
 
 questions = {
@@ -93,28 +109,43 @@ for name, plan in plans.items():
 #
 # A P2P shuffle, drawn
 # --------------------
-# Read from the bottom: each partition is counted, then its ``shuffle-transfer`` task sends
-# every partial count to the worker that owns its output partition. The ``shuffle-barrier``
-# waits until all transfers are done, and then each ``shuffle-unpack`` task collects one
-# output partition, which is summed.
+# Read from the bottom: each partition of the persisted trips is counted (``getitem-chunk``),
+# then its ``shuffle-transfer`` task sends every partial count to the worker that owns its output
+# partition. The ``shuffle-barrier`` waits until all transfers are done, and then each
+# ``p2pshuffle`` task unpacks one output partition, which is summed. The tasks of the plan,
+# by name:
+from collections import Counter
+
 station_counts = trips["start station name"].value_counts()
+p2p_tasks = Counter(key_split(key) for key in station_counts.optimize().__dask_graph__().keys())
+print(dict(p2p_tasks))
 station_counts.optimize().visualize(tasks=True)
 
 # %%
-# The transfers do not run through the scheduler, and the graph grows with the partitions,
-# not with their square: *n* transfers, one barrier, *n* unpacks. While it runs, each worker
-# buffers what it receives and writes it to its local disk when memory runs short, so a P2P
-# shuffle can move more data than the workers hold in memory, at the price of disk traffic.
-#
+# The rows do not go through the scheduler: the workers send them to each other, and the
+# scheduler only sees the small tasks. The graph grows with the partitions, not with their
+# square: *n* transfers, one barrier, *n* unpacks. Each worker writes the rows it receives
+# to its local disk, not only when memory runs short: ``distributed.p2p.storage.disk`` is
+# true by default, and the unpack tasks read them back. So a P2P shuffle can move more data
+# than the workers hold in memory, at the price of disk traffic (set it to false to keep
+# the shards in memory when they surely fit).
+print("distributed.p2p.storage.disk:", dask.config.get("distributed.p2p.storage.disk"))
+
+# %%
 # The older way: shuffling with tasks
 # -----------------------------------
 # ``shuffle_method="tasks"`` (or, for a whole block of code, the ``dask.config.set`` block in
-# the key points) shuffles with ordinary tasks instead: each partition is split into groups,
-# and the groups are passed through the scheduler in stages. It works on every scheduler, also
-# without a cluster, but its graph grows faster than the data. Here it is for the first *two*
+# the key points) shuffles with ordinary tasks instead: each ``split-taskshuffle`` task cuts
+# one partition into one group per output partition, and each output partition's task takes
+# its groups from every input as task inputs (in several stages when there are many
+# partitions). The groups travel between workers like any task's inputs, and the scheduler
+# tracks every one of them. It works on every scheduler, also without a cluster, but its
+# graph grows faster than the data: here *n* × *n* groups. Here it is for the first *two*
 # of the three partitions (``trips.partitions[:2]``): with three, the drawing is already too
 # wide to read, while the P2P graph above has room for more.
 sorted_tasks = trips.partitions[:2].set_index("start station id", shuffle_method="tasks")
+tasks_tasks = Counter(key_split(key) for key in sorted_tasks.optimize().__dask_graph__().keys())
+print(dict(tasks_tasks))
 sorted_tasks.optimize().visualize(tasks=True)
 
 # %%
@@ -139,10 +170,13 @@ print(method_timings.verdict(
 ))
 
 # %%
-# The memory column is the same for both: a shuffle moves the data, it does not shrink it. P2P
-# is Dask's default on a cluster because its cost grows in proportion to the data, where the
-# tasks shuffle's number of tasks grows faster than the number of partitions. ``tasks`` is
-# the choice without a cluster (and Dask's default there).
+# The memory column is what each sorted result holds on the workers: the same rows either way,
+# since a shuffle moves the data, it does not shrink it. P2P is Dask's default on a cluster
+# because its cost grows in proportion to the data, where the tasks shuffle's number of tasks
+# grows faster than the number of partitions. Without a
+# client, Dask's default is neither: it is ``"disk"``, which needs all workers on one machine.
+# ``tasks`` works everywhere, and is the one to name when P2P cannot run (P2P needs
+# ``pyarrow``, and a cluster).
 #
 # The shuffle you do not need
 # ---------------------------
@@ -167,21 +201,16 @@ print(count_timings.verdict(
 # Keep the shuffle for results that are large: a groupby with a group per trip or per bike and
 # day, a sort, a join of two large tables. For a small result, ``split_out=1``.
 #
-# If this lesson started its own cluster, close it:
-if own_cluster is not None:
-    client.close()
-    own_cluster.close()
-
-# %%
 # Key points
 # ----------
 # - A shuffle sends every row to the partition that owns its key. ``set_index``,
 #   ``sort_values``, a ``merge`` of two multi-partition tables, and groupby aggregations with
 #   ``split_out`` > 1 (``value_counts`` by default) shuffle; filters, new columns and
 #   aggregations into one partition do not.
-# - On a cluster Dask shuffles peer-to-peer: ``shuffle-transfer`` tasks, one
-#   ``shuffle-barrier``, ``shuffle-unpack`` tasks. Workers buffer received data and spill it to
-#   disk if needed.
+# - With a client Dask shuffles peer-to-peer: ``shuffle-transfer`` tasks, one
+#   ``shuffle-barrier``, ``p2pshuffle`` tasks that unpack. Workers write what they receive to
+#   their local disk (``distributed.p2p.storage.disk``, true by default). Without a client the
+#   default is ``"disk"``.
 # - ``shuffle_method="tasks"`` shuffles with ordinary tasks on any scheduler; its graph grows
 #   faster than the number of partitions. Choose per call, or in a
 #   ``with dask.config.set({"dataframe.shuffle.method": ...}):`` block.
@@ -189,16 +218,24 @@ if own_cluster is not None:
 #
 # Exercise
 # --------
-# Count the trips of each (start station, user type) pair in January without a shuffle, and
-# check with ``shuffles`` that your plan has none. (Any cluster this lesson started is closed,
-# and the persisted trips with it: read the file again.)
+# Which (start station, user type) pairs occur in January? Find the distinct pairs with
+# ``drop_duplicates`` on those two columns of ``trips``, without a shuffle, check with
+# ``shuffles`` that your plan has none, and count them. (Like ``value_counts``,
+# ``drop_duplicates`` chooses its ``split_out`` itself unless told.)
 #
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
-#       fresh = dd.read_csv(january, usecols=columns, blocksize="3.5MB")
-#       pairs = fresh.groupby(["start station name", "usertype"]).size(split_out=1)
+#       pairs = trips[["start station name", "usertype"]].drop_duplicates(split_out=1)
 #       print("shuffles:", shuffles(pairs))
-#       pair_counts = pairs.compute()
-#       print(pair_counts.sort_values().tail(3))
+#       distinct_pairs = pairs.compute()
+#       station_count = distinct_pairs["start station name"].nunique()
+#       print(f"{len(distinct_pairs)} pairs of {station_count} stations")
+
+# %%
+# Close the cluster
+# -----------------
+# The workers, and the trips they hold, go away with it.
+client.close()
+cluster.close()

@@ -22,45 +22,96 @@ across partition edges, and shows what goes wrong when the index is not sorted.
 #    :class-container: instructor-notes
 #    :icon: mortar-board
 #
-#    - **What usually goes wrong:** ``set_index(..., sorted=True)`` is believed, not checked: on a
-#      column that is not in order the counts come out quietly wrong.
+#    - **What usually goes wrong:** ``set_index(..., sorted=True)`` is checked only partition by
+#      partition (minima and maxima in order), not row by row: on a column that is not in order
+#      the counts come out quietly wrong.
 #    - **Do not skip:** A window that crosses a partition edge needs the neighbouring rows:
 #      ``map_overlap`` borrows them.
 #    - **Ask the room:** Which rows does ``map_partitions`` get wrong here, and how many?
+
+# %%
+# A cluster in this process
+# -------------------------
+# The windows below are computed on a ``dask.distributed`` cluster, and the time index is kept
+# in its workers' memory with ``persist()``. This starts one worker with as many threads as this
+# job may use cores, as threads of this Python process, with every service on this machine's
+# loopback address.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+    silence_logs="error",  # P2P logs its shuffles' bookkeeping as warnings
+)
+client = Client(cluster)
 
 # %%
 # Trips indexed by start time
 # ---------------------------
 # January and February, in partitions of about 5 MB. The trip files are written in order of
 # start time, so making ``starttime`` the index needs no sort: ``sorted=True`` tells Dask the
-# column is already in order, and Dask only reads each partition's first and last value to
-# learn its *divisions*, the time at which each partition starts.
+# column is already in order. Dask still has to learn the *divisions*, the time at which each
+# partition starts: ``set_index(..., sorted=True)`` computes each partition's minimum,
+# maximum and length at once, a full pass over the files, and takes the minima as divisions.
+# The tasks the cluster ran during that one call, by name:
+from collections import Counter
+
 import dask.dataframe as dd
+from dask.distributed import get_task_stream
+from dask.utils import key_split
 from tutorial_helpers import bikes
 
 files = bikes.trip_files()[:2]
 trips = dd.read_csv(files, usecols=["starttime", "tripduration"], parse_dates=["starttime"],
                     blocksize="5MB")
-by_time = trips.set_index("starttime", sorted=True).persist()
+with get_task_stream() as indexing:
+    by_time = trips.set_index("starttime", sorted=True)
+indexing_tasks = Counter(key_split(task["key"]) for task in indexing.data)
+print(f"tasks run by set_index(sorted=True), before any compute: {dict(indexing_tasks)}")
+by_time = by_time.persist()
 print(f"{by_time.npartitions} partitions, divisions known: {by_time.known_divisions}")
 print("first partitions start at:", [f"{d:%d %b %H:%M}" for d in by_time.divisions[:3]])
 
 # %%
+# What it checks is the order of those minima and maxima from one partition to the next. The
+# same two months with the February partitions first fail the check:
+backwards = dd.concat([trips.partitions[trips.npartitions - 1], trips.partitions[0]])
+try:
+    backwards.set_index("starttime", sorted=True)
+except ValueError as error:
+    sorted_refusal = error.args[0]
+    print(f"{type(error).__name__}: {sorted_refusal}")
+
+# %%
 # Trips per hour with ``resample``
 # --------------------------------
-# ``resample("1h")`` groups the rows into hours of the index, as in pandas. Each partition
-# resamples its own stretch of time; an hour that straddles two partitions is computed in both
-# and combined, which Dask can do only because the divisions say which partitions are
-# neighbours.
-per_hour = by_time["tripduration"].resample("1h").count().compute()
+# ``resample("1h")`` groups the rows into hours of the index, as in pandas. A partition's
+# boundary falls anywhere within an hour, so Dask first re-cuts the partitions at whole hours,
+# using the divisions to move the rows of a straddling hour into one partition (the
+# ``repartition`` tasks of the plan), and then resamples each partition on its own
+# (``resample_series``). The boundaries before and after, and the tasks of the plan by name
+# (``resolveoverlappingdivisions`` is ``set_index(sorted=True)``'s own step, which moves rows
+# equal to a partition's first value into that partition):
+hourly_counts = by_time["tripduration"].resample("1h").count()
+print("partition boundaries of the trips:", [f"{d:%d %b %H:%M:%S}" for d in by_time.divisions[1:3]])
+print("re-cut for resample at:           ", [f"{d:%d %b %H:%M:%S}" for d in hourly_counts.divisions[1:3]])
+resample_tasks = Counter(key_split(key) for key in hourly_counts.optimize().__dask_graph__().keys())
+print(dict(resample_tasks))
+
+# %%
+per_hour = hourly_counts.compute()
 print(f"{len(per_hour):,} hours, busiest: {per_hour.idxmax():%a %d %b %H:00} "
       f"with {int(per_hour.max()):,} trips")
 per_hour.head()
 
 # %%
 # The same counts with a ``groupby`` on the hour need no sorted index at all: each row's hour is
-# computed from its own start time, and the groups are combined in a tree, like any groupby.
-# Timed against ``resample``, each run starting from the trips kept on the workers:
+# computed from its own start time, and the groups are combined in a tree, like any groupby
+# into one partition.
+# Timed against ``resample``, which starts from the time index kept on the worker, while
+# the groupby starts from the files:
 from tutorial_helpers.timing import compare
 
 hour_timings = compare({
@@ -85,7 +136,8 @@ print(hour_timings.verdict(
 # --------------------
 # Hourly counts swing between night and day. A rolling mean over the previous 7 days smooths
 # out the daily cycle and leaves the trend. ``rolling("7D")`` on a time index works on the Dask
-# series directly: each partition borrows the last 7 days of the partition before it.
+# series directly: each partition borrows the last 7 days of rows from the partitions before
+# it.
 hourly = by_time["tripduration"].resample("1h").count()
 weekly_mean = hourly.rolling("7D").mean().compute()
 print(f"7-day mean of trips per hour: {weekly_mean.loc['2019-01-08'].iloc[0]:.1f} after the "
@@ -123,8 +175,8 @@ print(f"rows without a gap: map_partitions {missing_partitions}, map_overlap {mi
 
 # %%
 # Only the very first trip has no previous one. ``before`` and ``after`` can also be times, such
-# as ``before="1h"``: each partition then borrows the last hour of the one before, which is how
-# ``rolling("7D")`` works under the hood.
+# as ``before="1h"``: each partition then borrows the last hour of rows before it, which is how
+# ``rolling("7D")`` works under the hood (a ``map_overlap`` with ``before`` of 7 days).
 gaps = overlapping.compute()
 print(f"median gap between trips: {gaps.median():.0f} s, longest: {gaps.max() / 3600:.1f} h")
 
@@ -133,9 +185,10 @@ print(f"median gap between trips: {gaps.median():.0f} s, longest: {gaps.max() / 
 # ----------------------------
 # Everything above relied on divisions that are true. Indexed by ``stoptime``, trips are *not*
 # in order: a long trip ends after shorter ones that started later, so a partition's last stop
-# times can reach past the first stop time of the next. ``sorted=True`` is a promise Dask does
-# not check: it takes each partition's first value as its division and believes the rest. The
-# hourly counts then silently miss any row that falls outside its partition's stretch of time:
+# times can reach past the first stop time of the next. ``sorted=True`` checks only that the
+# partitions' minima and maxima are in order, which they are here: nothing in the check looks
+# at the rows in between. Dask takes the minima as divisions and believes them. The hourly
+# counts then silently miss rows that fall outside their partition's stretch of time:
 trips_by_stop = dd.read_csv(files, usecols=["stoptime", "tripduration"], parse_dates=["stoptime"],
                             blocksize="5MB")
 wrongly_sorted = trips_by_stop.set_index("stoptime", sorted=True)
@@ -164,15 +217,17 @@ print(f"trips counted per hour after a real sort: {recounted:,}")
 # %%
 # Key points
 # ----------
-# - ``set_index(column, sorted=True)`` makes an already ordered column the index and learns the
-#   divisions from each partition's first and last value, without a shuffle.
+# - ``set_index(column, sorted=True)`` makes an already ordered column the index without a
+#   shuffle; it computes every partition's minimum and maximum at once (a pass over the data)
+#   for the divisions, and checks only that those ascend.
 # - ``resample`` and ``rolling`` with a time window work on a Dask DataFrame with known
-#   divisions; partitions borrow the rows they need from their neighbours.
+#   divisions: ``resample`` re-cuts the partitions at the rule's boundaries, ``rolling``
+#   borrows the rows it needs from the partitions before.
 # - ``map_partitions`` sees one partition at a time and gets window edges wrong;
 #   ``map_overlap(func, before=..., after=...)`` lends each partition rows from its neighbours.
-# - ``sorted=True`` is a promise Dask does not check: on a column that is not in order it gives
-#   wrong answers. Unknown divisions make ``resample`` raise. Sort with ``set_index`` once and
-#   store the result.
+# - ``sorted=True`` is checked partition by partition, not row by row: on a column that is not
+#   in order within its partitions it gives wrong answers. Unknown divisions make ``resample``
+#   raise. Sort with ``set_index`` once and store the result.
 #
 # Exercise
 # --------
@@ -188,3 +243,10 @@ print(f"trips counted per hour after a real sort: {recounted:,}")
 #       three_day = per_day.rolling(3, center=True).mean().compute()
 #       best_day = three_day.idxmax()
 #       print(f"highest 3-day mean around {best_day:%d %b}: {three_day.max():.0f} trips a day")
+
+# %%
+# Close the cluster
+# -----------------
+# The worker, and the time index it holds in memory, go away with it.
+client.close()
+cluster.close()

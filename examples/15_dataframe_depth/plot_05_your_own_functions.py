@@ -28,6 +28,30 @@ categorical with known categories, and recognise Arrow-backed string columns.
 #    - **Ask the room:** What must ``chunk``, ``agg`` and ``finalize`` each return for a mean?
 
 # %%
+# A cluster in this process
+# -------------------------
+# The functions below run on a ``dask.distributed`` cluster, and the trips are kept in its
+# workers' memory with ``persist()``. This starts one worker with as many threads as this job
+# may use cores, as threads of this Python process, with every service on this machine's
+# loopback address. With a client, a shuffle runs peer-to-peer (P2P); without one, with the
+# ``"disk"`` method:
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+    silence_logs="error",  # P2P logs its shuffles' bookkeeping as warnings
+)
+client = Client(cluster)
+
+from dask.utils import get_default_shuffle_method
+
+shuffle_method = get_default_shuffle_method()
+print("shuffle method in force:", shuffle_method)
+
+# %%
 # January's trips
 # ---------------
 # In three partitions, with the columns this lesson needs.
@@ -84,6 +108,11 @@ print(meta.dtypes.to_string())
 print(f"median age: {with_age['age'].median_approximate().compute():.0f} years")
 
 # %%
+# Computed, the function's new columns, as pandas, first rows:
+computed_with_age = with_age.compute()
+computed_with_age[["starttime", "birth year", "age", "tripduration", "minutes"]].head(3)
+
+# %%
 # Dask believes ``meta`` without checking it. Declared as ``float64``, a column of strings stays
 # ``float64`` for Dask until it is computed, and every plan made on the way used the wrong dtype:
 wrong = trips.map_partitions(lambda df: df["usertype"], meta=("usertype", "float64"))
@@ -109,10 +138,26 @@ by_apply = (trips.groupby("usertype")["tripduration"]
 pd.DataFrame({"Aggregation": by_aggregation, "apply": by_apply.sort_index()})
 
 # %%
-# The same answer. Timed, each run computing the spread of durations per start station:
-from tutorial_helpers.timing import compare
+# The same answer, by two plans. Their tasks by name, for the spread of durations per start
+# station: the Aggregation reduces each partition (``chunk``) and combines the partial results
+# in a tree; ``apply`` first shuffles every row (here with P2P: ``shuffle-transfer``,
+# ``shuffle-barrier``, ``p2pshuffle``):
+from collections import Counter
+
+from dask.utils import key_split
 
 stations = trips.groupby("start station id")["tripduration"]
+aggregation_plan = stations.agg(spread)
+aggregation_tasks = Counter(key_split(key) for key in aggregation_plan.optimize().__dask_graph__())
+apply_plan = stations.apply(lambda s: s.max() - s.min(), meta=("tripduration", "int64"))
+apply_tasks = Counter(key_split(key) for key in apply_plan.optimize().__dask_graph__())
+print("dd.Aggregation:", dict(aggregation_tasks))
+print("groupby.apply: ", dict(apply_tasks))
+
+# %%
+# Timed, each run computing the spread of durations per start station:
+from tutorial_helpers.timing import compare
+
 agg_timings = compare({
     "dd.Aggregation": lambda: stations.agg(spread).persist(),
     "groupby.apply": lambda: stations.apply(lambda s: s.max() - s.min(),
@@ -191,3 +236,10 @@ print(f"storage: {trips['usertype'].dtype.storage}")
 #       mean_duration = trips.groupby("usertype")["tripduration"].agg(custom_mean).compute()
 #       builtin_mean = trips.groupby("usertype")["tripduration"].mean().compute()
 #       print(pd.DataFrame({"custom": mean_duration, "built-in": builtin_mean}))
+
+# %%
+# Close the cluster
+# -----------------
+# The worker, and the trips it holds in memory, go away with it.
+client.close()
+cluster.close()
