@@ -40,6 +40,11 @@ def check_compute_and_persist(namespace, files):
         "compute() twice", "dask.compute(median, per_station)", "persist(), then compute() twice"
     ]
     assert all(len(t.seconds) == 3 for t in timings.timings)
+    # What the cluster ran (task stream): dask.compute runs the unfused plan, persist() the fused one.
+    assert namespace["tasks_together"] == len(namespace["unfused"])
+    assert namespace["tasks_together"] > len(namespace["fused"])
+    assert namespace["tasks_persisted"] == namespace["tasks_rides_fused"] == len(months)
+    assert namespace["tasks_rides_unfused"] > namespace["tasks_persisted"]
     # Exercise
     _assert_series(namespace["long_per_usertype"], rides["usertype"].value_counts())
     assert namespace["longest"] == rides["tripduration"].max()
@@ -51,6 +56,12 @@ def check_optimized_graphs(namespace, files):
     long_rides = trips[trips["tripduration"] > 30 * 60]
     assert namespace["tasks_fused"] == len(months)  # one fused task per file
     assert namespace["tasks_unfused"] > namespace["tasks_fused"]
+    # What the cluster ran (task stream): compute() the unfused plan plus one concatenation,
+    # persist() the fused one; an Array's compute() the optimised (fused) graph plus its finalize.
+    assert namespace["tasks_computed"] == namespace["tasks_unfused"] + 1
+    assert namespace["tasks_persisted"] == namespace["tasks_fused"]
+    assert namespace["array_tasks_computed"] == len(namespace["optimized"].dask) + 1
+    assert namespace["array_tasks_computed"] < len(namespace["column_sums"].dask)
     _assert_series(namespace["long_seconds"], long_rides.groupby("start station name")["tripduration"].sum())
     assert [t.name for t in namespace["reading"].timings] == [
         "all columns, dates parsed", "all columns, no dates", "usecols=, no dates"]

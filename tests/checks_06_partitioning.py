@@ -27,6 +27,15 @@ def check_partitions_and_chunks(namespace, files):
     assert len(got) == len(july_4th)
     assert sorted(got["tripduration"]) == sorted(july_4th["tripduration"])
 
+    # set_index on partitions already in order: no shuffle step in the plan.
+    steps = namespace["plan_steps"]
+    assert "SetIndexBlockwise" in steps and "SortIndexBlockwise" in steps
+    assert not any("Shuffle" in step or "SetPartition" in step for step in steps)
+    # A groupby aggregation on one key: one output partition per 15 in, shuffled with P2P.
+    for n_in, n_out in namespace["out_partitions"].items():
+        assert n_out == math.ceil(n_in / 15)
+    assert namespace["shuffle_method"] == "p2p"
+
     winter = pd.concat([pd.read_csv(path) for path in files[:3]], ignore_index=True)
     n_long = int((winter["tripduration"] > 60 * 60).sum())
     assert int(namespace["lengths"].sum()) == n_long
@@ -64,6 +73,9 @@ def check_partition_size(namespace, files):
     assert np.isclose(
         namespace["per_task"], (medians[-1] - medians[-2]) / (tasks[counts[-1]] - tasks[counts[-2]])
     )
+    # An Array's compute() ran its optimised graph: the task stream's count matches dask.optimize's.
+    assert namespace["tasks_run"] == tasks[counts[-1]]
+    assert np.isclose(namespace["array_mb"], n_points * 2 * 8 / 1e6)
     # Exercise
     assert [t.name for t in namespace["auto_timing"].timings] == ["chunks='auto'"]
 

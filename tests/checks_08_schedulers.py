@@ -11,6 +11,12 @@ from tutorial_helpers.cores import granted_cores
 def check_local_schedulers(namespace, files):
     january = pd.read_csv(files[0])
 
+    # No cluster: nothing set in dask.config, and each collection's own default scheduler.
+    assert namespace["configured_scheduler"] is None
+    assert namespace["defaults"] == {
+        "DataFrame": "dask.threaded.get", "Array": "dask.threaded.get", "Bag": "dask.multiprocessing.get",
+    }
+
     # The same answer from every scheduler, and it is pandas' answer.
     want = january.groupby("usertype")["tripduration"].mean() / 60
     assert set(namespace["by_scheduler"]) == {"synchronous", "threads", "processes"}

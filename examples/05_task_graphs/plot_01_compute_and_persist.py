@@ -27,6 +27,24 @@ time and memory when persisting pays and when it hurts.
 #    - **Ask the room:** When would you not persist, even though you reuse the data?
 
 # %%
+# A cluster to compute on
+# -----------------------
+# What ``persist()`` keeps, and where, depends on where Dask computes, so this lesson starts its
+# own ``dask.distributed`` cluster first. The workers run as threads of this Python process, so
+# the same cell works in a notebook and in a script; ``granted_cores()`` counts the cores this
+# job may use. Every ``compute()`` and ``persist()`` below runs on this cluster, and the
+# client's dashboard link shows its tasks live.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # A plan, not a result
 # --------------------
 # The workshop's example reads some files, drops incomplete rows, keeps the interesting ones and
@@ -70,15 +88,12 @@ rides[["starttime", "start station name", "tripduration"]].head(3)
 # compute (``x[:5].compute()`` computes only the chunks the slice touches); ``dask.array.take``
 # is NumPy's ``take``, a lazy selection, not a peek.
 #
-# Without a cluster, Bags run in worker processes, which a script can only start from under
-# ``if __name__ == "__main__":``. A peek at two lines is not worth a process pool, so this one
-# runs in the current thread:
+# Like everything else here, it runs on the cluster started above:
 import dask
 import dask.bag as db
 
 lines = db.read_text(months)  # one element per line of text, one partition per file
-with dask.config.set(scheduler="sync"):
-    first_lines = lines.take(2)
+first_lines = lines.take(2)
 for line in first_lines:
     print(line[:72], "...")
 
@@ -94,9 +109,24 @@ for line in first_lines:
 # is the median's own: it skips missing durations.)
 #
 # ``dask.visualize(median, per_station)`` fails on DataFrame reductions in this Dask version, so
-# optimise them first; ``fuse=False`` keeps every step visible, and gives exactly the tasks that
-# ``dask.compute`` runs.
+# optimise them first. ``fuse=False`` keeps every step visible, and it is also what a
+# DataFrame's ``compute()`` runs: ``dask.compute`` optimises the plan but does not fuse its
+# steps into fewer tasks (in Dask 2026.8, its final ``optimize()`` runs with ``fuse=False``).
 dask.visualize(median.optimize(fuse=False), per_station.optimize(fuse=False))
+
+# %%
+# The cluster can tell which tasks it ran: ``get_task_stream()`` records every task the workers
+# finish inside its ``with`` block. Counted against the drawing (the two graphs share their
+# reading steps, so a task that appears in both counts once):
+from dask.distributed import get_task_stream
+
+with get_task_stream() as stream:
+    dask.compute(median, per_station)
+tasks_together = len(stream.data)
+unfused = {**median.optimize(fuse=False).dask, **per_station.optimize(fuse=False).dask}
+fused = {**median.optimize().dask, **per_station.optimize().dask}
+print(f"dask.compute ran {tasks_together} tasks; the graphs drawn hold {len(unfused)}, "
+      f"fused they would hold {len(fused)}")
 
 # %%
 # Measured: compute twice, compute together, or persist
@@ -146,7 +176,7 @@ sharing
 
 # %%
 # Both ways of sharing the reading read the files once instead of twice, so expect both to beat
-# reading twice. On this build:
+# reading twice. In this run:
 print(
     sharing.verdict(
         "dask.compute(median, per_station)",
@@ -183,8 +213,19 @@ rides.optimize(fuse=False).visualize(tasks=True)
 # kind whose graph is one layer deep: one task per partition, each standing for a partition that
 # is being, or has been, computed on a worker. Every later question starts from these instead of
 # from the files. (Without a cluster, ``persist()`` computes in your session first, and the graph
-# holds the pandas DataFrames themselves.)
-rides = rides.persist()
+# holds the pandas DataFrames themselves.) Unlike ``compute()``, ``persist()`` fuses: it runs
+# ``optimize()``, so each partition's chain of steps is one task. ``wait`` blocks until the
+# workers are done, so that the task stream has seen them all:
+from dask.distributed import wait
+
+tasks_rides_unfused = len(rides.optimize(fuse=False).dask)
+tasks_rides_fused = len(rides.optimize().dask)
+with get_task_stream() as stream:
+    rides = rides.persist()
+    wait(rides)
+tasks_persisted = len(stream.data)
+print(f"persist() ran {tasks_persisted} tasks for {rides.npartitions} partitions; the graph "
+      f"above holds {tasks_rides_unfused}, fused {tasks_rides_fused}")
 rides.visualize(tasks=True)
 
 # %%
@@ -235,6 +276,9 @@ _ = gc.collect()  # the median's reference cycle still held the persisted rides
 # - Operations on Dask collections build a plan. ``compute()``, ``head()`` (DataFrames),
 #   ``take()`` (Bags) and ``persist()`` run it; ``head()`` and ``take()`` only on the first
 #   partition.
+# - A DataFrame's ``compute()`` runs the optimised but unfused plan, one task per step and
+#   partition; ``persist()`` fuses each partition's chain into one task. ``get_task_stream()``
+#   counts what the cluster really ran.
 # - ``dask.compute(a, b)`` optimises several results together and runs the steps they share
 #   once, holding nothing afterwards: the first choice when the questions are known up front.
 # - ``persist()`` runs the graph so far and keeps the result on the workers. Its graph collapses
@@ -260,3 +304,10 @@ _ = gc.collect()  # the median's reference cycle still held the persisted rides
 #       )
 #       print(long_per_usertype)
 #       print(f"longest: {longest / 60:.0f} minutes")
+
+# %%
+# Close the cluster
+# -----------------
+# Closing the client and the cluster stops the workers and frees everything they still hold.
+client.close()
+cluster.close()

@@ -3,13 +3,15 @@ What the optimiser does to a graph
 ==================================
 
 Dask does not run the plan you wrote: before computing, it rewrites it. For DataFrames it moves
-column selections and filters towards the files and fuses chains of steps into single tasks; for
-arrays it fuses the tasks of each chunk. This lesson makes those rewrites visible, before and
-after, and measures the one place where, for CSV files, you must help.
+column selections and filters towards the files; ``optimize()`` and ``persist()`` also fuse
+chains of steps into single tasks, which a DataFrame's ``compute()`` does not; for arrays,
+``compute()`` fuses the tasks of each chunk. This lesson makes those rewrites visible, before
+and after, counts the tasks the cluster really runs, and measures the one place where, for CSV
+files, you must help.
 
 **You will be able to:** draw a DataFrame's expression graph before and after ``optimize()``,
-find which columns its read step carries, see task fusion in DataFrame and array graphs, and
-know when to pass ``usecols=`` yourself.
+find which columns its read step carries, see task fusion in DataFrame and array graphs, count
+the tasks a computation ran, and know when to pass ``usecols=`` yourself.
 
 **Estimated time:** 20 minutes.
 """
@@ -24,6 +26,23 @@ know when to pass ``usecols=`` yourself.
 #    - **Do not skip:** The optimiser rewrites the plan (column projection, fusion); for CSV files,
 #      pass ``usecols=`` yourself.
 #    - **Ask the room:** Why can Parquet skip columns that a CSV reader cannot?
+
+# %%
+# A cluster to compute on
+# -----------------------
+# This lesson counts the tasks that computations really run, which a ``dask.distributed``
+# cluster records, so it starts one. Its workers run as threads of this Python process, so the
+# same cell works in a notebook and in a script; ``granted_cores()`` counts the cores this job
+# may use.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
 
 # %%
 # A query as written
@@ -46,8 +65,8 @@ query.visualize()
 # %%
 # The same query, optimised
 # -------------------------
-# ``optimize()`` returns the plan Dask will really run (``fuse=False`` keeps the steps apart so
-# that they can be read). Two rewrites show: the filter now sits directly on the read, below the
+# ``optimize()`` returns the rewritten plan (``fuse=False`` keeps the steps apart so that they
+# can be read; it is also what ``compute()`` runs, as the task counts below show). Two rewrites show: the filter now sits directly on the read, below the
 # string conversion, which therefore converts only the rows kept (*filter pushdown*); and the
 # selection of ``tripduration`` for the condition reads from the file step itself.
 query.optimize(fuse=False).visualize()
@@ -86,12 +105,41 @@ columns_per_step(select_first.optimize(fuse=False))
 # ------------------------------
 # Lowered to a :term:`task graph`, the unfused plan has a task for every step of every
 # partition. Fusion joins each chain of steps that work partition by partition into one task, so
-# no intermediate result is stored or sent between workers: one ``read-fused-getitem`` task per
-# file does all of it.
+# no intermediate result is stored or sent between workers: in ``optimize()``'s graph, one
+# ``read-fused-getitem`` task per file does all of it.
 tasks_unfused = len(query.optimize(fuse=False).dask)
 tasks_fused = len(query.optimize().dask)
 print(f"{tasks_unfused} tasks unfused, {tasks_fused} fused")
 query.optimize().visualize(tasks=True)
+
+# %%
+# Which graph runs?
+# -----------------
+# Not always the fused one. In Dask 2026.8 a DataFrame's ``compute()`` (and ``dask.compute``)
+# optimises the plan with ``fuse=False``: it runs one task per step and partition. ``persist()``
+# and ``optimize()`` fuse. The cluster records every task its workers finish inside a
+# ``get_task_stream()`` block, so the two can be counted; ``key_split`` turns each task's key
+# into the name of its step.
+from dask.distributed import get_task_stream, wait
+from dask.utils import key_split
+
+with get_task_stream() as stream:
+    query.compute()
+tasks_computed = len(stream.data)
+steps_computed = sorted({key_split(task["key"]) for task in stream.data})
+
+with get_task_stream() as stream:
+    wait(query.persist())
+tasks_persisted = len(stream.data)
+print(f"compute() ran {tasks_computed} tasks: {', '.join(steps_computed)}")
+print(f"persist() ran {tasks_persisted} tasks")
+
+# %%
+# ``compute()`` ran the unfused graph's tasks, plus one (``repartitiontofewer``) that
+# concatenates the partitions into the single pandas DataFrame it returns; ``persist()`` ran the fused graph, one task per file,
+# and kept the partitions on the worker. The results are the same either way; the unfused run
+# keeps each intermediate result as a task's output for a moment, and pays the scheduler's
+# small cost per task more often.
 
 # %%
 # For CSV files, pass ``usecols=`` yourself
@@ -170,7 +218,7 @@ column_sums.dask.visualize()
 # --------------------------------
 # ``visualize()`` draws the tasks as written: four layers of four tasks, one per chunk, before
 # the partial sums of each column of chunks are combined. ``dask.optimize`` returns the
-# optimised collection, here with fewer tasks:
+# optimised collection, here with fewer tasks (an Array's ``optimize`` fuses):
 (optimized,) = dask.optimize(column_sums)
 print(f"{len(column_sums.dask)} tasks as written, {len(optimized.dask)} after optimisation")
 column_sums.visualize()
@@ -183,8 +231,14 @@ column_sums.visualize()
 column_sums.visualize(optimize_graph=True)
 
 # %%
-# ``compute()`` always optimises first; the drawings only show what it does.
-sums = column_sums.compute()
+# For arrays, ``compute()`` runs that optimised, fused graph; the task stream shows it, with
+# one more task that joins the two column chunks into one NumPy array:
+with get_task_stream() as stream:
+    sums = column_sums.compute()
+array_tasks_computed = len(stream.data)
+array_steps_computed = sorted({key_split(task["key"]) for task in stream.data})
+print(f"compute() ran {array_tasks_computed} tasks: {', '.join(array_steps_computed)}")
+print(f"{len(optimized.dask)} tasks in the optimised graph")
 sums[:5]
 
 # %%
@@ -194,7 +248,9 @@ sums[:5]
 #   ``optimize(fuse=False).visualize()`` draws the plan Dask will run, and
 #   ``optimize().visualize(tasks=True)`` its tasks.
 # - The optimiser pushes column selections and filters towards the files, so a selection
-#   written late still shrinks the read, and it fuses per-partition chains into one task each.
+#   written late still shrinks the read. ``optimize()`` and ``persist()`` also fuse
+#   per-partition chains into one task each; a DataFrame's ``compute()`` (Dask 2026.8) does
+#   not, an Array's does. ``get_task_stream()`` counts the tasks a computation ran.
 # - ``df.expr.walk()`` lists the plan's steps; each step's ``columns`` shows what it carries.
 # - For CSV files, the optimiser narrows the read step, but pandas still converts every column
 #   (dates included) and Dask drops the unused ones: pass ``usecols=`` when you need few of
@@ -232,3 +288,10 @@ sums[:5]
 #       columns_per_step(minutes_per_usertype.optimize(fuse=False))
 #       minutes_per_usertype = minutes_per_usertype.compute()
 #       print(minutes_per_usertype)
+
+# %%
+# Close the cluster
+# -----------------
+# Closing the client and the cluster stops the workers and frees everything they still hold.
+client.close()
+cluster.close()

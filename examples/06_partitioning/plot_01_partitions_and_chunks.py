@@ -29,6 +29,23 @@ of partitions or to a size), and read and change an array's ``chunks``.
 #      partitions, and what would you do?
 
 # %%
+# A cluster to compute on
+# -----------------------
+# Partitions decide how work spreads over workers, so this lesson computes on a
+# ``dask.distributed`` cluster of its own. Its workers run as threads of this Python process,
+# so the same cell works in a notebook and in a script; ``granted_cores()`` counts the cores
+# this job may use.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # How ``read_csv`` cuts files
 # ---------------------------
 # ``read_csv`` never puts two files in one partition, and cuts each file into byte ranges of
@@ -68,11 +85,30 @@ trips = dd.read_csv(files, dtype=trip_dtypes, parse_dates=["starttime", "stoptim
 print(trips.known_divisions, trips.divisions[:3], "...")
 
 # %%
-# Sorting by a column makes divisions known. ``set_index("starttime")`` alone would sample the
-# column to choose boundaries and then shuffle every row into place: two passes over the data.
-# Here each file is one month, already in time order, so we can tell Dask the boundaries:
-# ``sorted=True`` says no row has to move, and ``divisions=`` gives the month starts (Dask
-# trusts them, so they must be right).
+# Sorting by a column makes divisions known. ``set_index("starttime")`` alone reads the column
+# once as soon as Dask plans the work (to optimise it, compute it, or tell its ``divisions``),
+# to find every partition's smallest and largest value (and quantiles to choose boundaries
+# from). If those ranges come in order and do not overlap, Dask keeps the
+# partitions as they are, sorts inside each one, and takes each partition's first start time
+# as a boundary; only otherwise does it shuffle every row into place, a second pass. The steps
+# of the plan it builds, here for the first three months:
+from dask.distributed import get_task_stream
+from dask.utils import key_split
+
+with get_task_stream() as stream:
+    first_months = dd.read_csv(files[:3], dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])
+    sorted_plan = first_months.set_index("starttime").optimize(fuse=False)
+plan_steps = sorted({type(step).__name__ for step in sorted_plan.expr.walk()})
+print("steps:", ", ".join(plan_steps))
+print(f"{len(stream.data)} tasks ran while planning: "
+      f"{', '.join(sorted({key_split(task['key']) for task in stream.data}))}")
+
+# %%
+# ``SetIndexBlockwise`` and ``SortIndexBlockwise`` work partition by partition: no shuffle step.
+# Finding that out cost a pass over the files (the ``min``, ``max`` and quantile tasks), before
+# any question was asked. Here each file is one month, already in time order, so we can tell Dask
+# the boundaries and save even that pass: ``sorted=True`` says no row has to move, and
+# ``divisions=`` gives the month starts (Dask trusts them, so they must be right).
 month_starts = list(pd.date_range("2019-01-01", "2020-01-01", freq="MS"))
 by_time = trips.set_index("starttime", sorted=True, divisions=month_starts)
 print(by_time.known_divisions, by_time.divisions[:3], "...")
@@ -91,8 +127,8 @@ july_4th[["tripduration", "start station name"]].head(3)
 # --------------------------------
 # Filtering keeps the partitions and shrinks each one. Read January to March in 2 MB pieces and
 # keep only rides longer than an hour, a small share of all trips: pieces that held thousands of
-# rows now hold few. ``persist()`` keeps the result on the cluster, and ``map_partitions(len)``
-# counts the rows of every partition.
+# rows now hold few. ``persist()`` starts computing the result on the cluster and keeps it in
+# the worker's memory, and ``map_partitions(len)`` counts the rows of every partition.
 winter = dd.read_csv(files[:3], dtype=trip_dtypes, blocksize="2MB")
 long_rides = winter[winter["tripduration"] > 60 * 60].persist()
 lengths = long_rides.map_partitions(len).compute()
@@ -119,10 +155,13 @@ first_four.repartition(npartitions=2).optimize().visualize(tasks=True)
 # %%
 # Why bother? Every partition is at least one task, and every task costs the scheduler about the
 # same whatever its size (the next lesson measures how much). Partitions can also change the
-# algorithm: a groupby aggregation over more than 15 partitions splits its result
-# (``split_out``) and shuffles rows between the workers to build it, a plan made for large
-# results; for a small one it is mostly overhead. Optimising shows the plan without running it;
-# the table measures both.
+# algorithm: a groupby aggregation over more than 15 partitions on one key splits its result
+# into one partition per 15 in (``split_out``) and shuffles rows between partitions to build it,
+# a plan made for large results; for a small one it is mostly overhead. On a
+# ``dask.distributed`` cluster such a shuffle uses Dask's P2P method by default. Optimising
+# shows the plan without running it; the table measures both.
+import dask.utils
+
 from tutorial_helpers.timing import compare
 
 
@@ -130,9 +169,13 @@ def mean_per_station(rides):
     return rides.groupby("start station name")["tripduration"].mean()
 
 
+out_partitions = {}
 for rides in [long_rides, fewer]:
+    out_partitions[rides.npartitions] = mean_per_station(rides).optimize().npartitions
     print(f"{rides.npartitions:>2} partitions in -> "
-          f"{mean_per_station(rides).optimize().npartitions} partition(s) out")
+          f"{out_partitions[rides.npartitions]} partition(s) out")
+shuffle_method = dask.utils.get_default_shuffle_method()
+print("shuffle method:", shuffle_method)
 
 as_filtered = f"{long_rides.npartitions} partitions, as filtered"
 groupby_timings = compare(
@@ -161,7 +204,7 @@ print(groupby_timings.verdict(
 # needs the new number of partitions.
 #
 # **A known hang on Python 3.11 and older.** When the scheduler runs inside your own Python
-# process, as with ``LocalCluster`` or a plain ``Client()``, that measurement never finishes
+# process, that measurement never finishes
 # (`dask/distributed#9101 <https://github.com/dask/distributed/issues/9101>`_). The cause is
 # in Python: before 3.12, a ``functools.cached_property`` could be computed by only one thread
 # at a time, for all objects of a class together
@@ -169,20 +212,24 @@ print(groupby_timings.verdict(
 # the new partitions inside such a property and waits there for the measurement, while the
 # scheduler, in another thread of the same process, needs the same property of another
 # object to plan that measurement: each waits for the other. Python 3.12 removed the lock.
-# Dask's local threaded scheduler, and a scheduler in a process of its own (``dask
-# scheduler``, a cluster started by a batch job), are not affected on any version.
+# The cluster this lesson started is such a case: a ``LocalCluster`` always runs its scheduler
+# in your process (whether its workers are threads or processes), and so does a plain
+# ``Client()``. Dask's local threaded scheduler, and a scheduler in a process of its own
+# (``dask scheduler``, a cluster started by a batch job), are not affected on any version.
 #
-# Here it runs on the local threaded scheduler, in a ``with`` block, so that it works on every
-# Python version: the long rides again, read and filtered anew, combined into pieces of at
-# most 200 KB (tiny, to suit this small result; around 100 MB suits real work).
+# So here it runs on the local threaded scheduler, named in a ``with`` block that takes
+# precedence over the cluster for the code inside it, so that the lesson works on every Python
+# version. The threads cannot reach the rides persisted on the cluster: the long rides are read
+# and filtered anew, and combined into pieces of at most 200 KB (tiny, to suit this small
+# result; around 100 MB suits real work).
 with dask.config.set(scheduler="threads"):
     by_size = winter[winter["tripduration"] > 60 * 60].repartition(partition_size="200KB")
     by_size_lengths = by_size.map_partitions(len).compute().tolist()
 print(f"{long_rides.npartitions} partitions -> {len(by_size_lengths)}, of {by_size_lengths} rows")
 
 # %%
-# The same two steps by hand work with any scheduler and any Python, including the cluster
-# this page was built on: measure with ``memory_usage_per_partition(deep=True)``, then ask for
+# The same two steps by hand work with any scheduler and any Python, including this lesson's
+# cluster: measure with ``memory_usage_per_partition(deep=True)``, then ask for
 # the number of partitions that gives the size you want.
 import math
 
@@ -247,7 +294,10 @@ trips["tripduration"].to_dask_array().chunks
 # - Filters keep the number of partitions and shrink them; ``map_partitions(len)`` and
 #   ``memory_usage_per_partition`` show it, and ``repartition`` re-cuts: to a number
 #   (``npartitions=``) or a size (``partition_size=``). Too many partitions cost tasks, and past
-#   15 a groupby aggregation switches to a shuffle, measured above.
+#   15 a groupby aggregation on one key switches to a shuffle, measured above.
+# - ``set_index`` reads the column once to find the partitions' ranges; on data already in
+#   order it sorts within partitions and shuffles nothing. ``sorted=True`` with ``divisions=``
+#   saves even that pass.
 # - ``repartition(partition_size=...)`` hangs on Python 3.11 and older when the scheduler runs
 #   in your own process (a ``LocalCluster``, ``Client()``): use Python 3.12 or newer, the
 #   threaded scheduler, or the two steps by hand.
@@ -268,3 +318,10 @@ trips["tripduration"].to_dask_array().chunks
 #       days = first_week.index.to_series().dt.day
 #       trips_per_day = days.value_counts().compute().sort_index()
 #       print(trips_per_day)
+
+# %%
+# Close the cluster
+# -----------------
+# Closing the client and the cluster stops the worker and frees the partitions it still holds.
+client.close()
+cluster.close()

@@ -5,7 +5,7 @@ How big should a partition be?
 Every piece of a Dask collection becomes at least one task, and every task costs the scheduler
 about the same, however much work it carries. Too few pieces leave workers idle (and each piece
 must fit in a worker's memory, several times over while it is being worked on); too many drown
-the work in per-task overhead. This lesson measures that trade-off on the course's cluster: the
+the work in per-task overhead. This lesson measures that trade-off on a cluster it starts: the
 same computation cut into 1 to 64 chunks, timed, and plotted, with the measured sweet spot
 marked.
 
@@ -27,12 +27,29 @@ workload, and read where the sweet spot lies on your machine.
 #    - **Ask the room:** How would the curve change on a machine with many more cores?
 
 # %%
+# A cluster to compute on
+# -----------------------
+# The cost of a task depends on who runs it, so the lesson measures on a ``dask.distributed``
+# cluster it starts here, the kind of scheduler the rest of the course uses. Its workers run as
+# threads of this Python process, so the same cell works in a notebook and in a script;
+# ``granted_cores()`` counts the cores this job may use.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # One workload, cut in different ways
 # -----------------------------------
 # A Monte-Carlo estimate of π: draw points uniformly in the unit square and count the share
 # that falls inside the quarter circle. The work per chunk is proportional to its size, and the
 # data is generated inside the tasks, so only the chunking changes from one run to the next.
-# Five million points of two coordinates make an 80 MB array.
+# Five million points of two coordinates, eight bytes each:
 import dask
 import dask.array as da
 
@@ -45,6 +62,8 @@ def estimate_pi(n_chunks):
     return 4 * inside.mean()
 
 
+array_mb = da.random.default_rng(42).random((n_points, 2)).nbytes / 1e6
+print(f"an array of {array_mb:g} MB")
 estimate_pi(4)
 
 # %%
@@ -55,7 +74,7 @@ estimate_pi(4)
 estimate_pi(2).visualize(optimize_graph=True)
 
 # %%
-# Computed once, here in four chunks (this first run also warms the workers up):
+# Computed once, here in four chunks (this first run also warms the worker up):
 pi_estimate = estimate_pi(4).compute()
 print(f"π ≈ {pi_estimate:.4f}")
 
@@ -64,11 +83,11 @@ print(f"π ≈ {pi_estimate:.4f}")
 # ---------
 # The same estimate in 1, 2, 4, 16 and 64 chunks. ``compare`` times each three times and
 # reports the median; each run builds its graph afresh and draws its points anew. The sweep
-# stops at 64: every extra chunk adds tasks, and the build has to stay quick.
+# stops at 64: every extra chunk adds tasks, and the page has to stay quick to run.
 from tutorial_helpers.timing import compare
 
 chunk_counts = [1, 2, 4, 16, 64]
-names = {n: f"{n} chunk(s) of {80 / n:g} MB" for n in chunk_counts}
+names = {n: f"{n} chunk(s) of {array_mb / n:g} MB" for n in chunk_counts}
 sweep = compare({names[n]: (lambda n=n: estimate_pi(n).compute()) for n in chunk_counts}, warmup=0)
 sweep
 
@@ -81,7 +100,7 @@ sweep
 import matplotlib.pyplot as plt
 
 medians = [t.median for t in sweep.timings]
-sizes_mb = [80 / n for n in chunk_counts]
+sizes_mb = [array_mb / n for n in chunk_counts]
 best = medians.index(min(medians))
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -101,17 +120,25 @@ plt.tight_layout()
 # %%
 # Reading the curve
 # -----------------
-# On the right, one chunk: a single task on one worker while any others wait. Towards the
-# left, every extra chunk adds tasks, and each task costs the scheduler and the workers a fixed
-# amount of bookkeeping, on cores that the scheduler shares with the workers. Whether going
-# from 16 to 64 chunks costs more than it gains depends on how many workers share the chunks:
+# On the right, one chunk: a single task on one worker thread while any others wait. Towards
+# the left, every extra chunk adds tasks, and each task costs the scheduler and the worker a
+# fixed amount of bookkeeping; here the scheduler is a thread of the same Python process as the
+# worker, so that bookkeeping competes with the work for the same cores. Whether going from 16
+# to 64 chunks costs more than it gains depends on how many worker threads share the chunks:
 print(sweep.verdict(names[16], names[64], otherwise="With dozens of workers, 64 chunks keep "
                     "more of them busy, and that outweighs the overhead of the extra tasks."))
 
 # %%
 # Where the extra chunks made every run slower, the two largest counts give the cost of one
-# task:
+# task. An Array's ``compute()`` runs its optimised graph, so ``dask.optimize`` counts the tasks
+# of each run; the cluster's task stream confirms it for one run of 64 chunks:
+from dask.distributed import get_task_stream
+
 tasks = {n: len(dask.optimize(estimate_pi(n))[0].dask) for n in chunk_counts}
+with get_task_stream() as stream:
+    estimate_pi(chunk_counts[-1]).compute()
+tasks_run = len(stream.data)
+print(f"{chunk_counts[-1]} chunks: {tasks_run} tasks ran, {tasks[chunk_counts[-1]]} in the optimised graph")
 per_task = (medians[-1] - medians[-2]) / (tasks[chunk_counts[-1]] - tasks[chunk_counts[-2]])
 print(f"tasks per run: {tasks}")
 if min(sweep[names[64]].seconds) > max(sweep[names[16]].seconds):
@@ -121,15 +148,15 @@ else:
 
 # %%
 # A chunk here carries little work per byte (a few arithmetic operations per number), so on a
-# few workers the overhead wins early. Heavier work per byte moves the sweet spot to smaller chunks; a cluster
-# with more workers moves it to more chunks. Dask's guidance is a starting point: chunks and
+# few worker threads the overhead can win early. Heavier work per byte moves the sweet spot to
+# smaller chunks; a cluster with more workers moves it to more chunks. Dask's guidance is a starting point: chunks and
 # partitions of around 100 MB, and at least as many as there are worker threads. When it
 # matters, measure your own workload the same way.
 #
 # Key points
 # ----------
-# - Each partition or chunk is at least one task, and each task has a roughly fixed cost, a few
-#   milliseconds on a small machine.
+# - Each partition or chunk is at least one task, and each task has a roughly fixed cost, which
+#   the sweep above measured on this machine where the extra tasks made a difference.
 # - Too few pieces: idle workers, and pieces that must fit in a worker's memory. Too many: the
 #   overhead grows with their number and dominates.
 # - The sweet spot depends on the work per byte and on the cluster: measure it, as here, with
@@ -155,3 +182,10 @@ else:
 #
 #       auto_timing = compare({"chunks='auto'": estimate_pi_auto})
 #       print(auto_timing)
+
+# %%
+# Close the cluster
+# -----------------
+# Closing the client and the cluster stops the worker and the scheduler threads.
+client.close()
+cluster.close()

@@ -28,6 +28,23 @@ rows it needs, measured against the same question asked of the CSV files.
 #      opens in Excel?
 
 # %%
+# A cluster to compute on
+# -----------------------
+# Who writes each file, and in which process, is part of this lesson, so it starts a
+# ``dask.distributed`` cluster of its own. Its workers run as threads of this Python process,
+# so the same cell works in a notebook and in a script; ``granted_cores()`` counts the cores
+# this job may use.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # A folder for the output
 # -----------------------
 # Everything this lesson writes goes into a temporary folder, deleted when ``workdir`` is
@@ -57,8 +74,7 @@ def list_files(folder):
 # ------------------------------
 # January's trips, read with the column types of :ref:`lesson 2 <dask-dataframe>`.
 # ``blocksize="3MB"`` cuts the one file into partitions of about 3 MB, which ``persist()``
-# loads into the workers' memory, spread over them, so the timings below measure writing, not
-# reading.
+# loads into the cluster's memory, so the timings below measure writing, not reading.
 import dask.dataframe as dd
 from tutorial_helpers import bikes
 
@@ -73,8 +89,8 @@ print(f"{january_rows:,} trips in {january.npartitions} partitions")
 # %%
 # Three ways to write CSV
 # -----------------------
-# ``compute()`` first turns the whole Dask DataFrame into one pandas DataFrame in *this*
-# process, which then writes it: fine for a month, fatal for data bigger than this machine's
+# ``compute()`` first gathers the whole Dask DataFrame into one pandas DataFrame in *your*
+# Python session, which then writes it: fine for a month, fatal for data bigger than this machine's
 # memory. Here is what had to fit:
 in_one_process = january.compute().memory_usage(deep=True).sum()
 print(f"{in_one_process / 2**20:.1f} MiB in one pandas DataFrame")
@@ -87,8 +103,8 @@ def pandas_to_csv():
 
 
 # %%
-# ``to_csv`` on the Dask DataFrame writes each partition to its own file, all at once on the
-# workers; the ``*`` in the name becomes the partition number. With ``single_file=True``, Dask
+# ``to_csv`` on the Dask DataFrame writes each partition to its own file, as tasks on the
+# cluster that can run side by side; the ``*`` in the name becomes the partition number. With ``single_file=True``, Dask
 # writes one file instead: the first partition creates it and each next one is appended in turn.
 # (A name without ``*`` and without ``single_file`` becomes a *folder* of ``0.part``,
 # ``1.part``, ...)
@@ -117,7 +133,7 @@ dask.visualize(*writes)
 
 # %%
 # ``single_file=True`` is a chain, drawn here from left to right: each write waits for the one
-# before it, so only one worker writes at any time, however many there are.
+# before it, so only one task writes at any time, however many workers and threads there are.
 chain = january.to_csv(
     out / "graph.csv", index=False, single_file=True, compute=False
 )
@@ -151,18 +167,19 @@ write_timings
 
 # %%
 # Writing CSV is work for the CPU: every number becomes text, much of the time going into the
-# 15-digit latitudes and longitudes. One file per partition spreads that work over the workers,
-# which pays when there are idle cores for them; on a machine busy with other work there are
-# none, and the extra coordination costs time instead. The chain and ``compute()`` keep it on
-# one core either way. Parquet stores numbers as binary, not as text, so expect it to write
-# fastest of all. On this build:
+# 15-digit latitudes and longitudes. One file per partition spreads that work over the worker's
+# threads, which pays when there are idle cores for them, and where pandas' writer releases
+# Python's global interpreter lock (the threads share one Python process); on a machine busy
+# with other work there are no idle cores, and the extra coordination costs time instead. The
+# chain and ``compute()`` keep it on one core either way. Parquet stores numbers as binary, not
+# as text, so expect it to write fastest of all. In this run:
 for slower in ["compute().to_csv()", "to_csv(single_file=True)"]:
     print(
         write_timings.verdict(
             'to_csv("trips-*.csv")',
             slower,
-            otherwise="The partitions are written in parallel only where cores are free; on a "
-            "busy machine, coordinating the workers costs more than it saves.",
+            otherwise="The partitions are written in parallel only where cores are free and "
+            "the writer releases the GIL; otherwise coordinating the tasks costs more than it saves.",
         )
     )
 print(
@@ -206,7 +223,7 @@ print(f"{january_again.npartitions} partitions, {january_again_rows:,} trips")
 # Parquet: a column store with types
 # ----------------------------------
 # Parquet keeps each column together, compressed, with its type and, for every group of rows,
-# the smallest and largest value of each column. To keep this page quick to build, four months
+# the smallest and largest value of each column. To keep this page quick to run, four months
 # (January to April) stand in for the year here; the code is the same for all twelve.
 # Converting them costs one pass over their CSV files, paid once:
 import time
@@ -276,7 +293,25 @@ def parquet_columns_and_filters():
 
 everything = dd.read_parquet(parquet_folder)
 filtered = dd.read_parquet(parquet_folder, filters=spring_filters)
-print(f"{everything.npartitions} partitions, {filtered.npartitions} with filters")
+partitions_all, partitions_filtered = everything.npartitions, filtered.npartitions
+print(f"{partitions_all} partitions, {partitions_filtered} with filters")
+
+# %%
+# Which columns the read produces, once Dask has optimised the question (the steps of a plan
+# that depend on no other step are its reads):
+
+
+def read_columns(question):
+    steps = question.optimize(fuse=False).expr.walk()
+    return sorted({column for step in steps if not step.dependencies() for column in step.columns})
+
+
+spring_csv_question = spring_subscribers(dd.read_csv(months, **csv_options))["tripduration"].mean()
+spring_parquet_question = spring_subscribers(dd.read_parquet(parquet_folder))["tripduration"].mean()
+columns_read = {"CSV": read_columns(spring_csv_question),
+                "Parquet": read_columns(spring_parquet_question)}
+for name, reads in columns_read.items():
+    print(f"{name} read step produces: {', '.join(reads)}")
 
 # %%
 # All three give the same answer, in minutes:
@@ -303,8 +338,8 @@ read_timings
 
 # %%
 # Dask's optimiser works out which columns the question uses (here ``usertype``,
-# ``tripduration`` and ``starttime``) and narrows the read step to them, for both formats, but
-# what the reader then does differs. ``read_parquet`` hands the column list to the Parquet
+# ``tripduration`` and ``starttime``) and narrows the read step to them, for both formats, as
+# printed above, but what the reader then does differs. ``read_parquet`` hands the column list to the Parquet
 # reader, which reads those columns and nothing else. A CSV file stores rows, so every byte of
 # every line must be read and split into fields anyway; and Dask 2026.8's ``read_csv`` does not
 # even pass the column list on to pandas, which converts all fifteen columns, both dates
@@ -361,7 +396,8 @@ spring_by_file.rename(index=lambda path: Path(path).name)
 # - ``df.compute().to_csv(...)`` pulls every partition into one process's memory and writes from
 #   there: only for results that fit comfortably.
 # - ``df.to_csv("out-*.csv")`` writes one file per partition, in parallel; ``single_file=True``
-#   writes one file, one partition after the other. Both hold one partition at a time in memory.
+#   writes one file, one partition after the other. Neither gathers the partitions in one place:
+#   each task writes the partition it holds.
 # - ``read_csv`` and ``read_parquet`` take lists and glob patterns: many files, one DataFrame.
 # - Parquet stores types, compresses, and reads only the columns a question uses; ``filters=``
 #   skips files and row groups whose statistics rule them out. A CSV file is read and split
@@ -389,3 +425,11 @@ spring_by_file.rename(index=lambda path: Path(path).name)
 #       stations = april_customers["start station name"]
 #       top_customer_stations = stations.value_counts().nlargest(5).compute()
 #       print(top_customer_stations)
+
+# %%
+# Close the cluster
+# -----------------
+# Closing the client and the cluster stops the worker and frees the trips it still holds; the
+# temporary folder goes when Python exits (or at once with ``workdir.cleanup()``).
+client.close()
+cluster.close()

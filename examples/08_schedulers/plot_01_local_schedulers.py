@@ -31,18 +31,33 @@ has.
 # %%
 # Which scheduler runs now?
 # -------------------------
-# When this page was built, the course's ``dask.distributed`` cluster was the default scheduler
-# of every lesson, so a plain ``compute()`` ran on it. Run on its own (a script or a notebook),
-# this lesson has no cluster: each collection then uses its own default, threads for DataFrame
-# and Array, processes for Bag.
+# This lesson is about the schedulers that need no cluster, so it starts none: no
+# ``dask.distributed`` client exists, and ``dask.config`` names no scheduler. Each collection
+# then uses its own default, threads for DataFrame and Array, processes for Bag, as
+# ``dask.base.get_scheduler`` shows (the function that would run each collection's graph):
 import dask
+import dask.array as da
+import dask.bag as db
+import dask.dataframe as dd
+import pandas as pd
 
-print("scheduler set in dask.config:", dask.config.get("scheduler", None))
+configured_scheduler = dask.config.get("scheduler", None)
+print("scheduler set in dask.config:", configured_scheduler)
+defaults = {}
+for kind, collection in [
+    ("DataFrame", dd.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)),
+    ("Array", da.ones(2)),
+    ("Bag", db.from_sequence([1, 2])),
+]:
+    run = dask.base.get_scheduler(collections=[collection])
+    defaults[kind] = f"{run.__module__}.{run.__name__}"
+    print(f"{kind:>9}: {defaults[kind]}")
 
 # %%
 # This lesson chooses a local scheduler explicitly every time: ``x.compute(scheduler=...)`` for
 # one call, or ``with dask.config.set(scheduler=...):`` for a block. Both apply only there, so
-# nothing leaks into later code, and both take precedence over the cluster.
+# nothing leaks into later code, and both take precedence over any default, a
+# ``dask.distributed`` client included.
 #
 # How many workers?
 # -----------------
@@ -80,7 +95,6 @@ print(f"granted_cores() = {workers}")
 # the same; only who runs its tasks changes.
 import time
 
-import dask.dataframe as dd
 from tutorial_helpers import bikes
 
 files = bikes.trip_files()
@@ -103,8 +117,6 @@ for scheduler in ["synchronous", "threads"]:
 # starts processes must sit under ``if __name__ == "__main__":``, or every worker would start
 # workers of its own. (Run this lesson as a script and you will see its first outputs printed
 # again by each worker.) In a notebook the guard changes nothing.
-import pandas as pd
-
 if __name__ == "__main__":
     start = time.perf_counter()
     by_scheduler["processes"] = minutes_by_usertype.compute(
@@ -121,7 +133,7 @@ print(", ".join(f"{name} {s:.2f} s" for name, s in seconds.items()))
 
 # %%
 # To pay the start-up once, start a pool of processes yourself and pass it as ``pool=``: every
-# other processes run in this lesson uses this one, and the last section closes it.
+# other processes run in this lesson uses this one, and the measurement at the end closes it.
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
@@ -134,8 +146,6 @@ if __name__ == "__main__":
 # A pure-Python function that reads each trip's birth year, on the raw text lines of January's
 # file (``dask.bag``, one line per element, header skipped):
 import traceback
-
-import dask.bag as db
 
 
 def is_trip(line):
@@ -314,12 +324,12 @@ if __name__ == "__main__":
         rows[f"{work} · processes"] = partial(job, "processes", pool=pool)
     with pool, dask.config.set(num_workers=workers):
         scheduler_timings = compare(rows, warmup=0)
-    *table, _ = repr(scheduler_timings).splitlines()  # its caption names the cluster
+    *table, _ = repr(scheduler_timings).splitlines()  # its caption names only the default scheduler
     print("\n".join(table))
     print(f"Median of 3 runs; {workers} workers; machine: {os.cpu_count()} cores.")
 
 # %%
-# Each row ran on the scheduler in its name, chosen with ``scheduler=``, not on the cluster.
+# Each row ran on the scheduler in its name, chosen with ``scheduler=``.
 # What the table says, for each kind of work: the scheduler expected to win against the other,
 # and against one thread.
 if __name__ == "__main__":
