@@ -10,6 +10,8 @@ AXE_VERSION := 4.14.1
 export AXE_SCRIPT := $(CURDIR)/$(VENV)/axe/node_modules/axe-core/axe.min.js
 AXE := $(AXE_SCRIPT)
 SPHINXBUILD := $(BIN)/sphinx-build
+# Debian packages through apt-get where we may, else one line saying what to install.
+APT_INSTALL := sh tools/apt-install.sh
 # Strict: any warning, broken reference or lesson error fails the build, naming all of them.
 SPHINXOPTS ?= -nWT --keep-going
 # The course data lives where lessons and notebooks look for it too: $$DASK_COURSE_DATA, else
@@ -48,22 +50,12 @@ lock: install
 
 # Graphviz's `dot` draws the task graphs. Installed through apt-get where we may; else one line.
 graphviz:
-	@command -v dot >/dev/null 2>&1 || { \
-	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
-	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
-	  else echo "Graphviz's 'dot' is missing: install it (Debian/Ubuntu: sudo apt-get install graphviz; conda: conda install -c conda-forge graphviz), then run make again." >&2; exit 1; fi; \
-	  echo "Installing Graphviz (Debian package graphviz)..."; \
-	  $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+	@command -v dot >/dev/null 2>&1 || $(APT_INSTALL) "Graphviz's 'dot'" "" graphviz
 
 # Headless Chromium and its driver check the built site as a learner's browser would
 # (tests/test_browser.py). Debian's packages, through apt-get where we may; else one line.
 browser:
-	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || { \
-	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
-	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
-	  else echo "Chromium and its driver are missing: install them (Debian: sudo apt-get install chromium chromium-driver), then run make again." >&2; exit 1; fi; \
-	  echo "Installing Chromium (Debian packages chromium and chromium-driver)..."; \
-	  $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || $(APT_INSTALL) "Chromium and its driver" "" chromium chromium-driver
 	@test -f $(AXE) || { command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js (Debian: sudo apt-get install npm), then run make again." >&2; exit 1; }; \
 	  echo "Installing axe-core $(AXE_VERSION) (npm) for the accessibility test..."; \
 	  npm install --no-save --no-audit --no-fund --silent --prefix $(VENV)/axe axe-core@$(AXE_VERSION); }
@@ -87,13 +79,7 @@ livehtml: install graphviz data
 # Open MPI's `mpirun` runs examples/13_multi_node/bikes_mpi.py in tests/test_mpi.py. Installed
 # through apt-get where we may; elsewhere that one test is skipped and says why.
 mpi:
-	@command -v mpirun >/dev/null 2>&1 || { \
-	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
-	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
-	  else echo "Open MPI's 'mpirun' is missing, so tests/test_mpi.py will be skipped (Debian/Ubuntu: sudo apt-get install openmpi-bin)." >&2; exit 0; fi; \
-	  echo "Installing Open MPI (Debian package openmpi-bin)..."; \
-	  { $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openmpi-bin >/dev/null; } \
-	  || echo "Could not install openmpi-bin, so tests/test_mpi.py will be skipped." >&2; }
+	@command -v mpirun >/dev/null 2>&1 || $(APT_INSTALL) "Open MPI's 'mpirun'" "tests/test_mpi.py" openmpi-bin
 
 # A one-node Slurm (slurm-wlm, munge) and Son of Grid Engine (gridengine-*) for
 # tests/test_batch_systems.py, which starts and stops them itself (tests/batch_systems.py), and for
@@ -101,13 +87,8 @@ mpi:
 # those tests are skipped and say why.
 HPC_PACKAGES := slurm-wlm munge gridengine-master gridengine-exec gridengine-client
 hpc:
-	@( command -v sbatch && command -v qsub && for d in slurmctld slurmd munged sge_qmaster sge_execd; do [ -x /usr/sbin/$$d ] || exit 1; done ) >/dev/null 2>&1 || { \
-	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
-	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
-	  else echo "Slurm and Grid Engine are missing, so tests/test_batch_systems.py will be skipped (Debian/Ubuntu: sudo apt-get install $(HPC_PACKAGES))." >&2; exit 0; fi; \
-	  echo "Installing Slurm and Grid Engine (Debian packages $(HPC_PACKAGES))..."; \
-	  { $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(HPC_PACKAGES) >/dev/null; } \
-	  || echo "Could not install $(HPC_PACKAGES), so tests/test_batch_systems.py will be skipped." >&2; }
+	@( command -v sbatch && command -v qsub && for d in slurmctld slurmd munged sge_qmaster sge_execd; do [ -x /usr/sbin/$$d ] || exit 1; done ) >/dev/null 2>&1 \
+	  || $(APT_INSTALL) "Slurm and Grid Engine" "tests/test_batch_systems.py" $(HPC_PACKAGES)
 
 test: install graphviz browser mpi hpc data
 	$(BIN)/python -m pytest

@@ -32,21 +32,14 @@ def missing() -> list[str]:
 
 
 def install() -> str | None:
-    """Install what is missing; None when all is there, else one line saying what to install."""
+    """Install what is missing, as `make hpc` does; None when all is there, else one line saying what to install."""
     needed = missing()
     if not needed:
         return None
-    advice = f"Slurm and Grid Engine are missing: install them (make hpc, or sudo apt-get install {' '.join(needed)})"
-    if not shutil.which("apt-get"):
-        return advice
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    if sudo and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode != 0:
-        return advice
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *needed]):
-        if subprocess.run(sudo + command, env=env, capture_output=True).returncode != 0:
-            return advice + f" ({' '.join(command[:2])} failed)"
-    return None if not missing() else advice
+    script = Path(__file__).resolve().parents[1] / "tools" / "apt-install.sh"
+    done = subprocess.run(["sh", script, "Slurm and Grid Engine", "these tests", *needed],
+                          capture_output=True, text=True)
+    return None if not missing() else (done.stderr.strip() or f"could not install {' '.join(needed)}")
 
 
 def free_port() -> int:
