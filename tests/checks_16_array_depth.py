@@ -22,6 +22,7 @@ def _smooth(counts, reach):
 
 
 def check_blockwise(namespace, files):
+    assert namespace["client"].status == "closed"  # the lesson closed its cluster
     counts = _start_map(files)
     np.testing.assert_array_equal(namespace["counts"], counts)
     field = namespace["field"]
@@ -50,25 +51,42 @@ def check_blockwise(namespace, files):
 
 
 def check_rechunking(namespace, files):
+    assert namespace["client"].status == "closed"  # the lesson closed its cluster
+    # The lesson's cluster is closed: read what it computed into NumPy, and rebuild the field here.
+    import dask.array as da
+
     maps, series = namespace["maps"], namespace["series"]
     assert maps.chunksize == (64, 32, 32) and series.chunksize == (1024, 8, 8)
-    data = maps.compute()
-    assert data.shape == (1024, 32, 32)
-    np.testing.assert_array_equal(series.compute(), data)
-    median_per_cell, p90_per_hour = namespace["median_per_cell"], namespace["p90_per_hour"]
-    np.testing.assert_allclose(median_per_cell(series).compute(), np.median(data, axis=0))
-    np.testing.assert_allclose(median_per_cell(maps.rechunk((1024, 8, 8))).compute(), np.median(data, axis=0))
-    np.testing.assert_allclose(p90_per_hour(maps).compute(), np.percentile(data, 90, axis=(1, 2)))
+    assert maps.npartitions == series.npartitions == 16
+    want = da.random.default_rng(42).random((1024, 32, 32), chunks=(64, 32, 32), dtype=np.float32)
+    data = want.compute(scheduler="threads")
+    np.testing.assert_array_equal(namespace["data"], data)
+    np.testing.assert_allclose(namespace["medians"], np.median(data, axis=0))
+    np.testing.assert_allclose(namespace["p90s"], np.percentile(data, 90, axis=(1, 2)))
     for timings in (namespace["per_cell"], namespace["per_hour"]):
         assert len(timings.timings) == 2 and all(len(t.seconds) == 3 for t in timings.timings)
 
+    # With the lesson's client, maps -> series chunks is a P2P rechunk (the page says so).
+    assert {"rechunk-transfer", "shuffle-barrier"} <= set(namespace["rechunk_names"])
+    # The counts the page prints: 16 kept chunks + 16 medians; plus the P2P rechunk's tasks.
+    counts = namespace["task_counts"]
+    assert counts["median per cell of series"] == 32, counts
+    assert counts["median per cell of maps, rechunked"] == 51, counts
+    # Without a client (the cluster is closed now) the same rechunk is method="tasks", with more tasks.
+    from dask.utils import key_split
+
+    on_threads = namespace["median_per_cell"](want.rechunk((1024, 8, 8))).__dask_graph__()
+    assert {"rechunk-split", "rechunk-merge"} <= {key_split(k) for k in on_threads}
+    assert len(on_threads) > counts["median per cell of maps, rechunked"]
+
     # The exercise: daily means per cell from series, which holds whole days.
     daily = namespace["daily"]
-    assert daily.shape == (42, 32, 32)
-    np.testing.assert_allclose(daily.compute(), data[: 42 * 24].reshape(42, 24, 32, 32).mean(axis=1), rtol=1e-6)
+    assert daily.shape == (42, 32, 32) and daily.npartitions == 16
+    np.testing.assert_allclose(namespace["daily_values"], data[: 42 * 24].reshape(42, 24, 32, 32).mean(axis=1), rtol=1e-6)
 
 
 def check_zarr_hdf5(namespace, files):
+    assert namespace["client"].status == "closed"  # the lesson closed its cluster
     field, expected = namespace["field"], namespace["expected"]
     assert expected.shape == (1024, 64, 64)
     np.testing.assert_array_equal(field.compute(), expected)
@@ -103,11 +121,33 @@ def _grid_trips(files):
 
 
 def check_xarray_files(namespace, files):
+    assert namespace["client"].status == "closed"  # the lesson closed its cluster
     starts = _grid_trips(files)
     days = pd.date_range("2019-01-01", "2019-03-31", freq="D")
     ds = namespace["ds"]
     assert ds["trips"].sizes == {"time": len(days) * 24, "lat": 7, "lon": 10}
-    assert ds["trips"].data.numblocks == (3, 1, 1)  # one chunk per monthly file
+    assert ds["trips"].data.numblocks == (3, 1, 1)  # one chunk per monthly file...
+    assert ds["trips"].encoding["contiguous"] is True  # ...because the files store it unchunked
+
+    # The monthly resample: three independent chains, one per file, none joining them.
+    monthly = namespace["monthly"].data
+    assert monthly.numblocks == (3, 1, 1)
+    from dask.core import get_deps
+
+    graph = dict(monthly.__dask_graph__())
+    dependencies, dependents = get_deps(graph)
+    neighbours = {key: set(dependencies[key]) | set(dependents[key]) for key in graph}
+    chains, seen = 0, set()
+    for key in graph:
+        if key not in seen:
+            chains += 1
+            todo = [key]
+            while todo:
+                k = todo.pop()
+                if k not in seen:
+                    seen.add(k)
+                    todo.extend(neighbours[k] - seen)
+    assert chains == 3, chains
 
     # Mean trips in each hour of the day over the grid: counts per hour over the number of days.
     per_hour = starts.dt.hour.value_counts().reindex(range(24), fill_value=0) / len(days)

@@ -17,6 +17,11 @@ def bootstrap_median(durations, seed, n_resamples=200):
 
 
 def check_pools_to_dask(namespace, files):
+    assert namespace["client"].status == "closed"  # the lesson closed its cluster
+    # The page says: one single-threaded worker per granted core (at most 8), as many as the pools' processes.
+    from tutorial_helpers.cores import granted_cores
+
+    assert namespace["n_processes"] == min(granted_cores(), 8)
     trips = pd.read_csv(files[0])
     customers = trips[trips["usertype"] == "Customer"]
     counts = customers["start station name"].value_counts()
@@ -45,6 +50,7 @@ def check_pools_to_dask(namespace, files):
 
 
 def check_sklearn_on_cluster(namespace, files):
+    assert namespace["client"].status == "closed"  # the lesson closed its cluster
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.model_selection import GridSearchCV
 

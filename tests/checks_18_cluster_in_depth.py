@@ -6,6 +6,9 @@ import pandas as pd
 
 
 def check_futures_in_depth(namespace, files):
+    assert namespace["client"].status == "closed"  # the lesson closed its cluster
+    threads = namespace["threads"]  # the page says: two workers with one thread each
+    assert len(threads) == 2 and set(threads.values()) == {1}
     trips = pd.read_csv(files[0])
     counts = trips["start station id"].value_counts()
     stations = namespace["stations"]
@@ -57,6 +60,7 @@ CHECKS = {"plot_01_futures_in_depth": check_futures_in_depth}
 
 
 def check_reading_the_dashboard(namespace, files):
+    assert namespace["client"].status == "closed"  # the lesson closed its cluster
     trips = pd.concat(pd.read_csv(f, parse_dates=["starttime"]) for f in files[:2])
     want = trips["starttime"].dt.hour.value_counts()
     got = namespace["per_hour"]
@@ -66,6 +70,10 @@ def check_reading_the_dashboard(namespace, files):
     assert int(namespace["rows_per_partition"].sum()) == len(trips)
     assert {"shuffle-transfer", "shuffle-barrier", "p2pshuffle"} <= set(namespace["new_in_shuffle"])
     assert "valuecounts-tree" in namespace["map_reduce_tasks"]
+    # What the page says of the shuffle: P2P with a client, its pieces staged on disk.
+    assert namespace["shuffle_method"] == "p2p"
+    assert namespace["p2p_on_disk"] is True
+    assert namespace["n_workers"] == 2
     assert namespace["managed_total"] > 0
 
     # The exercise: a sort keeps every January trip and needs tasks the map-reduce did not.

@@ -28,6 +28,23 @@ the result's ``dtype``, ``chunks`` or dropped axes; line up chunks of several ar
 #    - **Ask the room:** How wide a halo does a 3×3 smoothing need?
 
 # %%
+# A cluster in this process
+# -------------------------
+# Every ``compute()`` below runs on a Dask cluster made here, the one whose dashboard shows the
+# chunks' tasks. The cluster's one worker runs as threads of this Python process
+# (``processes=False``), as many as the cores this job may use; its scheduler and dashboard
+# listen on this machine's loopback address only.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # A map of where trips start
 # --------------------------
 # Count January's trips in a grid of 64 × 80 cells over the stations' latitudes and
@@ -173,7 +190,8 @@ plt.tight_layout()
 # - A function that needs a whole axis needs chunks that hold it whole: ``rechunk`` first.
 # - ``blockwise`` lines up chunks of several arrays by index letters: the same letter means
 #   "the same block position"; a letter missing from the output hands the function all the
-#   blocks along that axis at once (a contraction, as in a matrix product).
+#   blocks along that axis at once, as a list (or joined into one with ``concatenate=True``):
+#   a contraction, as in a matrix product.
 # - Stencils need neighbours: ``map_overlap(f, depth=…, boundary=…)`` adds a halo to each
 #   chunk, runs ``f`` and trims it. ``map_blocks`` alone gives wrong values along chunk seams.
 #
@@ -200,3 +218,10 @@ plt.tight_layout()
 #       expected5 = smooth5(np.pad(counts, 2))[2:-2, 2:-2]
 #       np.testing.assert_allclose(smoothed5.compute(), expected5)
 #       print("5 x 5 smoothing matches NumPy")
+
+# %%
+# Close the cluster
+# -----------------
+# With the exercise done, close the client and its cluster.
+client.close()
+cluster.close()

@@ -27,6 +27,23 @@ inside every computation.
 #      field?
 
 # %%
+# A cluster in this process
+# -------------------------
+# The rechunks and timings below run on a Dask cluster made here: with a client, Dask chooses
+# how to rechunk differently than without one, as this page shows. The cluster's one worker runs
+# as threads of this Python process (``processes=False``), as many as the cores this job may
+# use; its scheduler and dashboard listen on this machine's loopback address only.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # One field, two chunkings
 # ------------------------
 # 1,024 hours of a 32 × 32 grid, random numbers standing in for a measured field (the last
@@ -74,11 +91,22 @@ toy_rechunked = toy.rechunk((4, 2, 2), method="tasks")
 toy_rechunked.visualize(rankdir="LR")
 
 # %%
-# With *n* chunks on each side, that is up to *n* × *n* pieces moved, and on a cluster most of
-# them travel between workers. For big arrays, Dask on a cluster uses a peer-to-peer method
-# (``method="p2p"``, the default there) in which workers exchange the pieces directly; the
-# data still has to move.
-#
+# With *n* chunks on each side, that is up to *n* × *n* pieces moved, and on a cluster of
+# several workers most of them travel between workers. The toy asks for ``method="tasks"``:
+# one task per split and per merge, as drawn. Left to choose (``method=None``), ``rechunk``
+# takes ``"tasks"`` when no client exists; with a client it takes the peer-to-peer method,
+# ``"p2p"``, once that graph would be large (Dask's ``array.rechunk.threshold`` setting). P2P
+# hands the pieces to the workers' shuffle machinery, which exchanges them directly, outside
+# the task graph; the data still has to move. The task names show which one the cluster
+# here gets for ``maps`` → ``series`` chunks: ``rechunk-transfer`` and ``shuffle-barrier``
+# are P2P's.
+from dask.utils import key_split
+
+rechunk_names = sorted({key_split(k) for k in maps.rechunk((1024, 8, 8)).__dask_graph__()}
+                       - {key_split(k) for k in maps.__dask_graph__()})
+print("tasks the rechunk adds:", rechunk_names)
+
+# %%
 # Per-cell medians: series chunks, or rechunk first
 # -------------------------------------------------
 # ``series`` answers straight away, one task per chunk. ``maps`` must be rechunked to the same
@@ -124,8 +152,9 @@ print(per_hour.verdict(
 # Both chunkings give the same answers, checked here against NumPy on the whole array: chunk
 # shape changes the cost, never the result.
 data = maps.compute()
-np.testing.assert_allclose(median_per_cell(series).compute(), np.median(data, axis=0))
-np.testing.assert_allclose(p90_per_hour(maps).compute(), np.percentile(data, 90, axis=(1, 2)))
+medians, p90s = median_per_cell(series).compute(), p90_per_hour(maps).compute()
+np.testing.assert_allclose(medians, np.median(data, axis=0))
+np.testing.assert_allclose(p90s, np.percentile(data, 90, axis=(1, 2)))
 print("per-cell medians and per-hour percentiles match NumPy")
 
 # %%
@@ -134,12 +163,17 @@ print("per-cell medians and per-hour percentiles match NumPy")
 # The cost of a rechunk is paid each time a computation contains it. If many per-cell
 # questions follow, rechunk once and keep the result, as ``series`` was made above: the
 # exchange then happens once, at the price of a second copy in the workers' memory. Counting
-# tasks shows the work a rechunk adds to one question:
-for name, x in {
+# tasks shows the work a rechunk adds to one question: for ``series``, one task per kept
+# chunk and one median per chunk; for ``maps``, the P2P rechunk's tasks in between. (Without
+# a client the same rechunk is ``method="tasks"``, with a split and a merge task per piece,
+# and more tasks.) The count says little of the cost, though: the P2P tasks move all the data.
+task_counts = {
     "median per cell of series": median_per_cell(series),
     "median per cell of maps, rechunked": median_per_cell(maps.rechunk((1024, 8, 8))),
-}.items():
-    print(f"{name}: {len(x.__dask_graph__())} tasks")
+}
+task_counts = {name: len(x.__dask_graph__()) for name, x in task_counts.items()}
+for name, count in task_counts.items():
+    print(f"{name}: {count} tasks")
 
 # %%
 # Key points
@@ -172,5 +206,13 @@ for name, x in {
 #           dtype=np.float32,
 #       )
 #       expected_daily = data[: days * 24].reshape(days, 24, 32, 32).mean(axis=1)
-#       np.testing.assert_allclose(daily.compute(), expected_daily, rtol=1e-6)
+#       daily_values = daily.compute()
+#       np.testing.assert_allclose(daily_values, expected_daily, rtol=1e-6)
 #       print(daily.shape, "in", daily.npartitions, "chunks")
+
+# %%
+# Close the cluster
+# -----------------
+# With the exercise done, close the client and its cluster; what they held is gone.
+client.close()
+cluster.close()

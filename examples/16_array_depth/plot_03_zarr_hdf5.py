@@ -26,6 +26,23 @@ combine many files into one array.
 #    - **Ask the room:** Your data arrives as many files: Zarr or HDF5, and why?
 
 # %%
+# A cluster in this process
+# -------------------------
+# The reads and writes below run on a Dask cluster made here, except one that a cluster cannot
+# do, as we will see. The cluster's one worker runs as threads of this Python process
+# (``processes=False``), as many as the cores this job may use; its scheduler and dashboard
+# listen on this machine's loopback address only.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
+
+# %%
 # A field to store, and a folder for it
 # -------------------------------------
 # 1,024 hours of a 64 × 64 grid of random numbers in 8 chunks of 128 hours (2 MiB each).
@@ -81,10 +98,13 @@ for label, selection in {"one hour's map": back[500], "one cell's series": back[
 # -----------------------------
 # An HDF5 file holds datasets (arrays) in a tree of groups, each dataset stored in chunks
 # inside the one file. ``da.to_hdf5`` writes a Dask array into a dataset; ``chunks=`` sets the
-# file's chunks (here the same as Dask's). A file open for writing belongs to the one process
-# that opened it, so the chunks are computed and written by threads of this process (the
-# ``with`` block), not by a cluster's worker processes: writing in parallel from many
-# processes is what Zarr is for.
+# file's chunks (here the same as Dask's). It opens the file for writing and puts the open
+# dataset into the task graph. On the cluster that fails: the graph is serialised to reach
+# the scheduler, and ``distributed`` can serialise an HDF5 file or dataset only when the file
+# is open read-only ("Can only serialize read-only h5py files"), even with the workers
+# in this very process. So the ``with`` block runs this write on Dask's local threaded
+# scheduler instead, in this process: writing in parallel from many processes or machines is
+# what Zarr is for.
 import dask
 import h5py
 
@@ -95,7 +115,8 @@ with dask.config.set(scheduler="threads"):
 # Reading goes through ``h5py``: open the file, take the dataset, and wrap it with
 # ``da.from_array``. Unlike a NumPy array, which ``da.from_array`` slices into the graph at
 # once, an HDF5 dataset is read chunk by chunk only when a computation runs, by whichever
-# worker runs the task (a file opened read-only can be reopened there).
+# worker runs the task: ``distributed`` sends a dataset of a file opened read-only as its file
+# name and dataset path, and the worker reopens the file there (so it must see the same file).
 
 h5 = h5py.File(folder / "field.h5", "r")
 dataset = h5["/field"]
@@ -151,7 +172,8 @@ print("folder removed:", not folder.exists())
 # ----------
 # - Zarr and HDF5 store arrays chunk by chunk; Dask reads and writes one chunk per task.
 #   ``to_zarr``/``from_zarr`` keep Dask's chunks on disk and back, one file per chunk.
-# - For HDF5, ``da.to_hdf5(path, "/name", x)`` writes, from one process (threads);
+# - For HDF5, ``da.to_hdf5(path, "/name", x)`` writes, from one process, on Dask's local
+#   threads (``scheduler="threads"``): a cluster cannot ship a file open for writing;
 #   ``h5py.File(path, "r")[name]`` wrapped with ``da.from_array(dataset,
 #   chunks=dataset.chunks)`` reads lazily, also on a cluster.
 # - Match Dask's chunks to the chunks on disk (or multiples of them), and choose the chunks on
@@ -179,3 +201,10 @@ print("folder removed:", not folder.exists())
 #       series_values = series_back.compute()
 #       np.testing.assert_array_equal(series_values, expected)
 #       series_scratch.cleanup()
+
+# %%
+# Close the cluster
+# -----------------
+# With the exercise done, close the client and its cluster.
+client.close()
+cluster.close()

@@ -4,10 +4,10 @@ Xarray and Dask on a folder of NetCDF files
 
 Gridded data in science usually come as many files, one per month or per model run, each a
 labelled array: values with named dimensions and coordinates (time, latitude, longitude).
-Xarray reads such a folder as one dataset backed by Dask arrays, one chunk per file, and lets
-you ask questions by label ("per hour of the day", "per day") instead of by index. This lesson
-makes such a folder from three months of trips, opens it with ``xr.open_mfdataset``, and runs
-``groupby`` and ``resample`` on Dask.
+Xarray reads such a folder as one dataset backed by Dask arrays, in chunks that follow the
+files, and lets you ask questions by label ("per hour of the day", "per day") instead of by
+index. This lesson makes such a folder from three months of trips, opens it with
+``xr.open_mfdataset``, and runs ``groupby`` and ``resample`` on Dask.
 
 **You will be able to:** write and open a set of NetCDF files as one Xarray dataset with Dask
 chunks, compute labelled ``groupby`` and ``resample`` results lazily, and read the task graph
@@ -26,6 +26,23 @@ behind one of them.
 #    - **Do not skip:** Named dimensions make the same reductions readable: ``groupby`` and
 #      ``resample`` by name, computed lazily by Dask.
 #    - **Ask the room:** Which of your data would read better with named dimensions?
+
+# %%
+# A cluster in this process
+# -------------------------
+# Xarray's ``compute()`` hands its Dask arrays to Dask's default scheduler: the client made
+# here. The cluster's one worker runs as threads of this Python process (``processes=False``),
+# as many as the cores this job may use; its scheduler and dashboard listen on this machine's
+# loopback address only.
+from dask.distributed import Client, LocalCluster
+from tutorial_helpers.cores import granted_cores
+
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
 
 # %%
 # A gridded field from the trips, one NetCDF file per month
@@ -74,9 +91,14 @@ print([p.name for p in month_files])
 # ------------------------------
 # ``xr.open_mfdataset`` opens every file, reads only the coordinates, and joins the files
 # along ``time`` by their coordinate values. ``chunks={}`` makes every variable a Dask array
-# with one chunk per file (give sizes, e.g. ``chunks={"time": 24 * 7}``, to split files
-# further). The values stay on disk: the repr shows ``dask.array`` and the chunk size.
+# in the engine's preferred chunks, each file on its own: the chunks the file stores the
+# variable in, or the whole variable where the file stores it in one piece. ``to_netcdf``
+# wrote these files without chunks (``contiguous`` in the variable's ``encoding``), so here
+# that is one chunk per file, one month each; a file stored in chunks would give several.
+# Give sizes, e.g. ``chunks={"time": 24 * 7}``, to split files further. The values stay on
+# disk: the repr shows ``dask.array`` and the chunk size.
 ds = xr.open_mfdataset(month_files, engine="h5netcdf", chunks={})
+print("stored contiguously:", ds["trips"].encoding["contiguous"], "| chunks along time:", ds["trips"].chunks[0])
 print(ds)
 
 # %%
@@ -84,8 +106,8 @@ print(ds)
 # ----------------------------------------------
 # ``groupby("time.hour")`` groups the time steps by the hour of their timestamp, whatever the
 # date; ``mean()`` averages each group: the mean number of trips in each hour of the day, in
-# each cell. It is lazy, like any Dask-backed result; ``compute()`` runs it on the default
-# scheduler, which while this page was built was the build's Dask cluster.
+# each cell. It is lazy, like any Dask-backed result; ``compute()`` runs it on Dask's default
+# scheduler, which is the client made above.
 from tutorial_helpers.timing import describe
 
 daily_cycle = ds["trips"].groupby("time.hour").mean()
@@ -113,9 +135,11 @@ plt.tight_layout()
 # The graph behind a resample
 # ---------------------------
 # ``.data`` is the Dask array under an Xarray result. Resampling to months on files that each
-# hold one month keeps every file's work apart: per file, read the chunk, sum over its hours,
-# and join the three monthly maps at the top. Read from the bottom.
+# hold one month keeps every file's work apart: per file, read the chunk and sum over its
+# hours, a chain of its own. Nothing joins the three chains: each monthly map stays a chunk
+# of the result, and ``compute()`` puts them together in this process. Read from the bottom.
 monthly = ds["trips"].resample(time="MS").sum()
+print(f"{len(monthly.data.__dask_graph__())} tasks; the result's chunks along time: {monthly.data.chunks[0]}")
 monthly.data.visualize()
 
 # %%
@@ -131,10 +155,11 @@ scratch.cleanup()
 # Key points
 # ----------
 # - ``xr.open_mfdataset(files, engine=..., chunks={})`` opens many files as one labelled dataset
-#   of Dask arrays, one chunk per file (or smaller with ``chunks={"time": ...}``).
+#   of Dask arrays in the files' own chunks: one chunk per file for files stored without
+#   chunks, as here (or smaller with ``chunks={"time": ...}``).
 # - ``groupby("time.hour")``, ``resample(time="1D")`` and reductions over named dimensions
-#   build Dask graphs; ``compute()`` runs them on the default scheduler (a cluster's client,
-#   if one exists) and returns an in-memory Xarray object.
+#   build Dask graphs; ``compute()`` runs them on Dask's default scheduler (here the client)
+#   and returns an in-memory Xarray object.
 # - ``.data`` gives the Dask array under an Xarray object, for ``visualize()`` and friends.
 # - Chunks that follow the question (here, one month per file for a monthly resample) keep
 #   the graph a set of independent chains.
@@ -158,3 +183,10 @@ scratch.cleanup()
 #               weekend_cycle = weekend.sum(["lat", "lon"]).groupby("time.hour").mean().compute()
 #       print(weekend_cycle.round(1).to_series().head(12))
 #       print(f"weekend peak: {int(weekend_cycle.idxmax())}:00")
+
+# %%
+# Close the cluster
+# -----------------
+# With the exercise done, close the client and its cluster.
+client.close()
+cluster.close()

@@ -87,23 +87,25 @@ if __name__ == "__main__":
 # %%
 # The cluster, and the size of the pools
 # --------------------------------------
-# The Dask versions need a client. ``get_client()`` finds the cluster this code runs next to,
-# such as the one this page was built on; where there is none, we start a cluster of one
-# single-threaded worker process per core this job may use (at most 8), closed at the end. The
-# pool and joblib get as many processes as the cluster has worker threads, so that every
-# version has the same number of hands.
-from distributed import Client, LocalCluster, get_client
+# The Dask versions need a cluster, made here and closed at the end of the lesson. The
+# bootstrap holds the GIL, so workers that are threads of one process would take turns, as the
+# pool's threads would: this cluster has one single-threaded worker *process* per core this
+# job may use (at most 8), started under the guard for that reason. Its scheduler, workers
+# and dashboard listen on this machine's loopback address only. The pool and joblib get as
+# many processes as the cluster has worker threads, so that every version has the same number
+# of hands.
+from dask.distributed import Client, LocalCluster
 from tutorial_helpers.cores import granted_cores
 
 if __name__ == "__main__":
-    try:
-        client, cluster = get_client(), None
-    except ValueError:  # no cluster yet: start one on this machine
-        cluster = LocalCluster(n_workers=min(granted_cores(), 8), threads_per_worker=1,
-                               host="127.0.0.1", dashboard_address="127.0.0.1:0")
-        client = Client(cluster)
+    # Worker processes: the script needs the __main__ guard (see above).
+    cluster = LocalCluster(
+        n_workers=min(granted_cores(), 8), threads_per_worker=1, processes=True,
+        protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+    )
+    client = Client(cluster)
     n_processes = min(sum(client.nthreads().values()), 8)
-    print(f"{len(client.nthreads())} Dask workers; pools of {n_processes} processes")
+    print(f"{len(client.nthreads())} Dask worker processes; pools of {n_processes} processes")
 
 # %%
 # A process pool needs a function it can import
@@ -223,13 +225,20 @@ if __name__ == "__main__":
                           otherwise="With little work per call, as with a small data set, each "
                                     "task's trip through the scheduler costs more than it saves, "
                                     "and other programs on a busy machine take the spare cores."))
+    # The Dask versions against the pool: a trip through the scheduler is more bookkeeping per call.
+    for other in ["client.map", "dask.delayed", "joblib, Dask backend"]:
+        print(timings.verdict("multiprocessing.Pool", other,
+                              otherwise="Run-to-run noise on a busy machine can outweigh the "
+                                        "pool's smaller bookkeeping."))
 
 # %%
 # With ``n`` processes the parallel versions can be at most ``n`` times faster than the loop;
-# the 16 stations differ in size, so the last process to finish sets the pace. On one machine
-# the five are close: pick the one that fits the code you have. The Dask versions earn their
-# overhead elsewhere: the same code runs on a cluster of many machines, and its results can
-# stay there and feed further work.
+# the 16 stations differ in size, so the last process to finish sets the pace. How the Dask
+# versions compare with the pool on one machine is in the lines above, measured here: their
+# differences come from the bookkeeping per call, so with more work per call they shrink.
+# Pick the one that fits the code you have. The Dask versions earn their overhead elsewhere:
+# the same code runs on a cluster of many machines, and its results can stay there and feed
+# further work.
 #
 # What changes on many machines
 # -----------------------------
@@ -237,9 +246,12 @@ if __name__ == "__main__":
 # its result travels back. Here that is 16 short lists of numbers; it becomes the cost when
 # every call needs the same large object. Send such an object once per worker with
 # ``client.scatter`` (:term:`scatter`) and pass the future it returns: each task then finds it where it runs.
-# (joblib's Dask backend does the same for large arguments, or for the ones you name with
-# ``parallel_config(backend="dask", scatter=[...])``.) Here every call gets the whole January
-# table, scattered once, and picks its station itself:
+# (joblib's Dask backend scatters by itself an argument over 1 kB that can be weakly
+# referenced, such as a DataFrame or an array but not a plain list: once, to one worker, from
+# which the others fetch it; the objects you name with
+# ``parallel_config(backend="dask", scatter=[...])`` it sends to every worker before the first
+# call.) Here every call gets the whole January table, scattered once, and picks its station
+# itself:
 
 
 def station_interval(table, station, seed):
@@ -261,16 +273,13 @@ if __name__ == "__main__":
 #
 # Clean up
 # --------
-# Close the pool, remove the module's folder (its entry on ``sys.path`` does no harm once the
-# folder is gone), and close the cluster if this code started it, never one someone else started.
+# Close the pool and remove the module's folder (its entry on ``sys.path`` does no harm once
+# the folder is gone). The cluster stays for the exercise, and closes at the end.
 if __name__ == "__main__":
     del table_future, futures
     pool.close()
     pool.join()
     module_dir.cleanup()
-    if cluster is not None:
-        client.close()
-        cluster.close()
 
 # %%
 # Key points
@@ -282,16 +291,16 @@ if __name__ == "__main__":
 #   ``dask.compute(*[dask.delayed(f)(x, y) ...])``, or the same joblib code inside
 #   ``with joblib.parallel_config(backend="dask"):``.
 # - Give each call its own seed: the parallel answers then equal the serial ones exactly.
-# - On one machine the tools cost about the same; across machines, arguments and results
-#   travel, so ``scatter`` an object that many calls share, once.
+# - On one machine the tools differ only in their bookkeeping per call (measure it, as
+#   above); across machines, arguments and results travel, so ``scatter`` an object that many
+#   calls share, once.
 #
 # Exercise
 # --------
 # Which station's day-pass riders have the least certain median? With ``dask.delayed``, compute
 # 500-resample intervals for the same stations and seeds, and, in the same graph, find the
 # station with the widest interval (a delayed function that takes all the intervals). Check the
-# intervals against a plain loop. (Without a running cluster, ``dask.compute`` uses Dask's
-# local threads, which runs this pure-Python work one call at a time, but correctly.)
+# intervals against a plain loop. Run it on the lesson's cluster, before the last cell closes it.
 #
 # .. dropdown:: Solution
 #
@@ -309,3 +318,12 @@ if __name__ == "__main__":
 #           intervals_500, least_certain = dask.compute(lazy, least_certain)
 #           print(least_certain)
 #           print(intervals_500 == [bootstrap_median(r, s, 500) for r, s in zip(durations, seeds)])
+
+# %%
+# Close the cluster
+# -----------------
+# The exercise done, close the client and the cluster's worker processes (under the guard,
+# like everything that does work in this script).
+if __name__ == "__main__":
+    client.close()
+    cluster.close()

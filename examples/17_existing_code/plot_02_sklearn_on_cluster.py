@@ -78,28 +78,30 @@ print(f"best: {search.best_params_}, accuracy {search.best_score_:.3f}")
 # %%
 # The cluster
 # -----------
-# joblib's Dask backend sends the fits to the cluster of the current ``Client``. ``get_client()``
-# finds the cluster this code runs next to, such as the one this page was built on. Where there
-# is none, we start one inside this process (``processes=False``): its workers are threads,
-# which is enough here, because scikit-learn's tree fitting releases Python's GIL, and it needs
-# no ``if __name__ == "__main__":`` in a script. It is closed at the end.
-from distributed import Client, LocalCluster, get_client
+# joblib's Dask backend sends the fits to the cluster of the current ``Client``: we make one
+# here, and close it at the end of the lesson. Its one worker runs as threads of this Python
+# process (``processes=False``), as many as the cores this job may use. Threads are enough
+# here, because scikit-learn's tree fitting releases Python's GIL, and a script needs no
+# ``if __name__ == "__main__":`` for them. Its scheduler and dashboard listen on this
+# machine's loopback address only.
+from dask.distributed import Client, LocalCluster
 from tutorial_helpers.cores import granted_cores
 
-try:
-    client, cluster = get_client(), None
-except ValueError:  # no cluster yet: start one in this process
-    cluster = LocalCluster(n_workers=min(granted_cores(), 8), threads_per_worker=1,
-                           processes=False, dashboard_address="127.0.0.1:0")
-    client = Client(cluster)
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = LocalCluster(
+    n_workers=1, threads_per_worker=granted_cores(), processes=False,
+    protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
+)
+client = Client(cluster)
 print(f"{sum(client.nthreads().values())} worker threads on the cluster")
 
 # %%
 # The same search on the cluster
 # ------------------------------
 # Nothing in the search changes: the ``with`` block tells joblib to hand its jobs to Dask. The
-# data travels to the workers once (joblib's Dask backend *scatters* large arguments, sending
-# them once per worker), each fit is a task, and the results come back to the search in this process.
+# data travels to the cluster once (joblib's Dask backend *scatters* each argument over 1 kB,
+# such as the features' DataFrame, to one worker; other workers fetch it from there), each fit
+# is a task, and the results come back to the search in this process.
 # It finds exactly what the default run found: same folds, same seeds, same scores.
 import joblib
 
@@ -115,7 +117,8 @@ print(f"best: {search_on_dask.best_params_}; same scores as the default run: {sa
 # ---------------------------------------------------
 # Three ways to run the search: scikit-learn's default, one fit after another; ``n_jobs=-1``
 # with joblib's default backend, *loky*, which starts a process per core on this machine and
-# keeps them for later searches; and the Dask cluster. Each run builds a new search.
+# keeps them for later searches; and the Dask cluster made above, whose worker runs the fits
+# on threads of this process. Each run builds a new search.
 
 
 def one_process():
@@ -146,13 +149,16 @@ print(forests.verdict("loky, n_jobs=-1", "one process",
                       otherwise="Each fit is short here, and starting fits in other processes "
                                 "costs more than it saves when the cores are busy."))
 print(forests.verdict("Dask backend", "one process",
-                      otherwise="Each fit is short here: sending it through the scheduler to a "
-                                "worker and its score back costs as much as the fit itself."))
+                      otherwise="Each fit is short here, and what it costs besides the fit "
+                                "outweighs running fits side by side: a trip through the "
+                                "scheduler, its data and score serialised over TCP, in a "
+                                "process whose threads share one GIL with the scheduler "
+                                "and this client."))
 
 # %%
 # scikit-learn records how long each fit took. Compare it with the cost of a task: about a
 # millisecond of the scheduler's bookkeeping, plus the time to send the task and its data to a
-# worker and bring the score back, tens of milliseconds when the machine is busy.
+# worker and bring the score back.
 fit_ms = 1000 * search.cv_results_["mean_fit_time"].mean()
 print(f"one fit took {fit_ms:.0f} ms on average (scikit-learn's default run)")
 
@@ -161,19 +167,15 @@ print(f"one fit took {fit_ms:.0f} ms on average (scikit-learn's default run)")
 # ------------------------------------
 # - **Many fits, each of a second or more**: the cluster helps, and a cluster of many machines
 #   runs as many fits at once as it has worker threads.
-# - **Milliseconds to tens of milliseconds per fit**, as here: keep the search on this machine,
-#   or give each fit more work. A grid of a few cheap fits gains nothing from a cluster.
-# - **Data**: every worker holds a copy of the training data. The joblib route needs data that
-#   fits in one worker's memory, many times over. For data larger than that, or for searches
+# - **Fits far shorter than a second** (compare the average above): keep the search on this
+#   machine, or give each fit more work. A grid of a few cheap fits gains nothing from a
+#   cluster.
+# - **Data**: every worker that runs a fit holds a copy of the training data. The joblib route
+#   needs data that fits in one worker's memory, many times over. For data larger than that, or for searches
 #   that stop unpromising candidates early, the separate ``dask-ml`` package has searches that
 #   train on blocks of a Dask array (``Incremental``, ``HyperbandSearchCV``), and a
 #   ``GridSearchCV`` that fits a shared preprocessing step of a pipeline once instead of once
 #   per candidate. This course does not install it.
-#
-# Clean up: close the cluster if this code started it, never one someone else started.
-if cluster is not None:
-    client.close()
-    cluster.close()
 
 # %%
 # Key points
@@ -189,10 +191,9 @@ if cluster is not None:
 #
 # Exercise
 # --------
-# Widen the forest's grid to also try ``n_estimators`` of 10 and 30, and run the search on a
-# cluster of two worker threads in this process, started and closed by a ``with`` block. How
-# many fits does the search make, and does its best combination match scikit-learn's default
-# run of the same grid?
+# Widen the forest's grid to also try ``n_estimators`` of 10 and 30, and run the search on the
+# lesson's cluster, through joblib's Dask backend. How many fits does the search make, and does
+# its best combination match scikit-learn's default run of the same grid?
 #
 # .. dropdown:: Solution
 #
@@ -200,11 +201,16 @@ if cluster is not None:
 #
 #       wide_grid = dict(grid, n_estimators=[10, 30])
 #       wide = GridSearchCV(RandomForestClassifier(random_state=0), wide_grid, cv=3, n_jobs=-1)
-#       with LocalCluster(n_workers=2, processes=False, dashboard_address="127.0.0.1:0") as c, \
-#               Client(c):
-#           with joblib.parallel_config(backend="dask"):
-#               wide.fit(features, labels)
+#       with joblib.parallel_config(backend="dask"):  # the lesson's client
+#           wide.fit(features, labels)
 #       n_fits = len(wide.cv_results_["params"]) * 3 + 1
 #       wide_default = GridSearchCV(RandomForestClassifier(random_state=0), wide_grid, cv=3)
 #       wide_default.fit(features, labels)
 #       print(n_fits, wide.best_params_, wide.best_params_ == wide_default.best_params_)
+
+# %%
+# Close the cluster
+# -----------------
+# The exercise done, close the client and its cluster.
+client.close()
+cluster.close()

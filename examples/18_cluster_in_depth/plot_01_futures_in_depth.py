@@ -33,16 +33,15 @@ what it saves, submit tasks from inside a task with ``worker_client``, run side 
 # As in the futures lesson: two workers with one thread each, running as threads of this
 # process (``processes=False``, so the same code runs as a script and in a notebook) but
 # talking over TCP on the loopback interface, so that every input and result is serialised
-# and sent as on a real cluster. Instead of the client's repr, which is full of ports and
-# random ids, we print what matters: the workers and their threads. ``silence_logs`` quiets the
-# cluster while it starts and runs; Dask's own logger would still report routine events, among
-# them connections closing at shutdown (with a traceback), so it is set to report warnings only.
+# and sent as on a real cluster. Two workers, not one, so that data really moves between
+# workers. Instead of the client's repr, which is full of ports and random ids, we print what
+# matters: the workers and their threads. ``silence_logs`` quiets the cluster's routine
+# messages while it runs.
 import logging
 
 from distributed import Client, LocalCluster
 
-logging.getLogger("distributed").setLevel(logging.WARNING)
-
+# Workers as threads of this Python process: no __main__ guard needed in a script.
 cluster = LocalCluster(
     n_workers=2,
     threads_per_worker=1,
@@ -82,7 +81,8 @@ def median_ride(trips, station):
 # ``client.map(median_ride, [trips] * 12, stations)`` puts the table into the task graph: the
 # client serialises it and sends it to the scheduler, which hands it to the workers with the
 # tasks. (Dask notices that the twelve arguments are the same object and ships one copy, but
-# still on every ``map``; above 10 MiB it warns "Sending large graph".)
+# still on every ``map``; above 10 MB, its ``large-graph-warning-threshold``, it warns
+# "Sending large graph".)
 # ``client.scatter`` sends the data to the workers once and returns a future that points to
 # it; tasks that take that future as an argument read the copy already on their worker.
 # ``broadcast=True`` puts a copy on every worker, so no worker has to fetch it from another.
@@ -299,10 +299,8 @@ print(f"{len(reached)} stations within two rides of station {start}: {reached}")
 #
 # Clean up
 # --------
-# Remove the temporary folder, then close the client and the cluster.
+# Remove the temporary folder. The cluster stays for the exercise, and closes at the end.
 folder.cleanup()
-client.close()
-cluster.close()
 
 # %%
 # Key points
@@ -321,10 +319,10 @@ cluster.close()
 #
 # Exercise
 # --------
-# On a cluster of your own that a ``with`` block starts and closes, scatter January's trips
-# once, then compute with ``client.map`` the share of the trips starting at each of the first
-# six stations in ``stations`` that last more than 20 minutes, retrying each call up to twice.
-# Put the shares into a dict ``exercise_shares`` keyed by station.
+# On the lesson's cluster, scatter January's trips once, then compute with ``client.map`` the
+# share of the trips starting at each of the first six stations in ``stations`` that last more
+# than 20 minutes, retrying each call up to twice. Put the shares into a dict
+# ``exercise_shares`` keyed by station.
 #
 # .. dropdown:: Solution
 #
@@ -334,10 +332,14 @@ cluster.close()
 #           rides = trips.loc[trips["start station id"] == station, "tripduration"]
 #           return float((rides > minutes * 60).mean())
 #
-#       options = dict(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
-#                      host="127.0.0.1", dashboard_address="127.0.0.1:0")
-#       with LocalCluster(**options) as cluster, Client(cluster) as client:
-#           shared = client.scatter(trips, broadcast=True)
-#           futures = client.map(share_long, [shared] * 6, stations[:6], retries=2)
-#           exercise_shares = dict(zip(stations[:6], client.gather(futures)))
+#       shared = client.scatter(trips, broadcast=True)
+#       futures = client.map(share_long, [shared] * 6, stations[:6], retries=2)
+#       exercise_shares = dict(zip(stations[:6], client.gather(futures)))
 #       print({station: round(share, 3) for station, share in exercise_shares.items()})
+
+# %%
+# Close the cluster
+# -----------------
+# The exercise done, close the client and the cluster.
+client.close()
+cluster.close()

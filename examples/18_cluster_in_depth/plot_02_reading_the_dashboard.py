@@ -30,27 +30,22 @@ split a worker's memory into managed, unmanaged and spilled.
 # %%
 # A cluster to watch
 # ------------------
-# This page was built on a ``dask.distributed`` cluster, and ``get_client()`` finds it. Without
-# one, this starts a small cluster inside this Python process: two workers as threads, talking
-# over TCP on this machine's loopback address, with its dashboard there too. While a cluster
-# runs, ``client.dashboard_link`` is the address of its live dashboard; the reports below save
-# the same panels into files you can open after the cluster is gone. ``silence_logs`` quiets the
-# cluster while it runs; Dask's own logger would still report routine events, among them
-# connections closing at shutdown (with a traceback), so it is set to report warnings only.
+# A small cluster inside this Python process (``processes=False``): two workers, each running
+# its tasks on one thread of its own, talking over TCP on this machine's loopback address,
+# with its dashboard there too. Two workers, so that the shuffle below really sends rows from one
+# worker to another. While the cluster runs, ``client.dashboard_link`` is the address of its
+# live dashboard; the reports below save the same panels into files you can open after the
+# cluster is gone. ``silence_logs`` quiets the cluster's routine messages while it runs.
 import logging
 
 import distributed
 
-logging.getLogger("distributed").setLevel(logging.WARNING)
-try:
-    client = distributed.get_client()
-    own_cluster = None
-except ValueError:  # no cluster yet: start one here, and close it at the end
-    own_cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
-        dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
-    )
-    client = distributed.Client(own_cluster)
+# Workers as threads of this Python process: no __main__ guard needed in a script.
+cluster = distributed.LocalCluster(
+    n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+    dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
+)
+client = distributed.Client(cluster)
 n_workers = len(client.scheduler_info()["workers"])
 print(f"{n_workers} workers, {sum(client.nthreads().values())} threads in all")
 
@@ -138,8 +133,17 @@ map_reduce_tasks = summarize(stream)
 # ---------------------
 # Now group the same trips by where they *end*: ``shuffle(on="end station id")`` puts all trips
 # to each station into one output partition. Every input partition holds trips to every
-# station, so each must send pieces of itself to every output partition: on a cluster that
-# is a peer-to-peer (P2P) shuffle, where workers send rows straight to each other.
+# station, so each must send pieces of itself to every output partition: with a client, Dask's
+# default shuffle method is peer-to-peer (P2P), where workers send rows straight to each
+# other, and P2P stages the pieces on the workers' disks unless told otherwise:
+import dask
+from dask.utils import get_default_shuffle_method
+
+shuffle_method = get_default_shuffle_method()
+p2p_on_disk = dask.config.get("distributed.p2p.storage.disk")
+print(f"shuffle method: {shuffle_method}; P2P pieces on disk: {p2p_on_disk}")
+
+# %%
 with (
     performance_report(filename="shuffle-report.html", mode="inline"),
     get_task_stream() as stream,
@@ -191,17 +195,13 @@ print(f"managed in all: {managed_total / 2**20:.1f} MiB, the two months of trips
 # Managed memory is the data you kept. Unmanaged memory includes everything a worker process
 # holds before it stores any result, Python with pandas and pyarrow loaded, usually a hundred
 # megabytes or more: with small data it is most of the total. (Workers that are threads of one
-# process, as in the cluster this lesson starts when it finds none, each report the memory of
-# that whole process.)
+# process, as in this lesson's cluster, each report the memory of that whole process.)
 # When managed memory approaches a worker's limit, Dask spills to disk and, later, pauses the
 # worker; a worker whose *unmanaged* memory grows without managed memory growing is usually a
 # library holding memory, not your data.
 #
-# Release the kept trips, and close the cluster if this lesson started one.
+# Release the kept trips; the cluster stays for the exercise, and closes at the end.
 del kept
-if own_cluster is not None:
-    client.close()
-    own_cluster.close()
 
 # %%
 # Key points
@@ -218,9 +218,9 @@ if own_cluster is not None:
 #
 # Exercise
 # --------
-# On a cluster of your own that a ``with`` block starts and closes, record a performance
-# report ``sort-report.html`` of sorting January's trips by ``tripduration`` (``sort_values``)
-# and counting the rows of each output partition. Which task names does the sort have that the
+# On the lesson's cluster, record a performance report ``sort-report.html`` of sorting
+# January's trips by ``tripduration`` (``sort_values``) and counting the rows of each output
+# partition. Which task names does the sort have that the
 # map-reduce above does not? Keep the sorted partitions' row counts as ``sorted_rows`` and
 # those names as ``sort_only_tasks``.
 #
@@ -228,11 +228,7 @@ if own_cluster is not None:
 #
 #    .. code-block:: python
 #
-#       options = dict(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
-#                      host="127.0.0.1", dashboard_address="127.0.0.1:0")
 #       with (
-#           distributed.LocalCluster(**options) as cluster,
-#           distributed.Client(cluster),
 #           performance_report(filename="sort-report.html", mode="inline"),
 #           get_task_stream() as stream,
 #       ):
@@ -240,3 +236,10 @@ if own_cluster is not None:
 #           sorted_rows = january.sort_values("tripduration").map_partitions(len).compute()
 #       sort_only_tasks = sorted(set(summarize(stream)) - set(map_reduce_tasks))
 #       print(sort_only_tasks)
+
+# %%
+# Close the cluster
+# -----------------
+# The exercise done, close the client and the cluster.
+client.close()
+cluster.close()
