@@ -95,7 +95,7 @@ test: install graphviz browser mpi hpc data
 
 # Everything but the tests that build the site or run lessons.
 test-fast: install graphviz
-	$(BIN)/python -m pytest -m "not build and not lessons"
+	$(BIN)/python -m pytest -m "not build and not lessons and not batch"
 
 # Upgrade early-warning: the strict build and every lesson's results check with the newest
 # releases (pre-releases of dask, distributed, pandas, numpy, pyarrow), in a throwaway copy. Needs PyPI.

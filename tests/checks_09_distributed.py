@@ -1,7 +1,14 @@
 """Results checks for the lessons in examples/09_distributed: own clusters, same answers as pandas."""
 
+import functools
+import logging
+import tempfile
+from pathlib import Path
+
+import dask
 import numpy as np
 import pandas as pd
+from dask.utils import parse_bytes
 from tutorial_helpers.cores import granted_cores
 
 
@@ -39,6 +46,7 @@ def check_local_cluster(namespace, files):
     assert len(top) == 5 and top.min() >= want_counts.nlargest(5).min()
     assert top.to_dict() == {name: want_counts[name] for name in top.index}
     assert_same_series(namespace["minutes_by_usertype"], trips.groupby("usertype")["tripduration"].mean() / 60)
+    assert namespace["answer"] is namespace["minutes_by_usertype"]
     assert namespace["worker_pids"] and len(set(namespace["worker_pids"].values())) == 2
 
 
@@ -84,12 +92,122 @@ def check_worker_memory(namespace, files):
     want = np.mean([np.random.Generator(np.random.PCG64(s)).random(1_000_000).mean() for s in seeds])
     np.testing.assert_allclose(namespace["mean"], want, rtol=1e-12)
     assert namespace["report"]["status"] == "paused"
+    assert persisted["memory limit (MiB)"] == 1024
     big = namespace["big_worker"]["worker 0"]
     assert big["results in memory"] == 120 and big["results on disk"] == 0
+    assert big["memory limit (MiB)"] == 2048 and namespace["answer"] == 120
 
 
 CHECKS = {
     "plot_01_local_cluster": check_local_cluster,
     "plot_02_processes_threads": check_processes_threads,
     "plot_03_worker_memory": check_worker_memory,
+}
+
+
+# -- typical wrong answers to the exercises of 9.1 and 9.3 (tests/test_exercises.py) --------------
+
+@functools.cache
+def _reports_folder() -> tempfile.TemporaryDirectory:
+    """Made on first use (not at import: every test session imports this module), removed at exit."""
+    return tempfile.TemporaryDirectory(prefix="wrong-reports-")
+
+
+def _usertype_minutes(files):
+    trips = read_months(files, usecols=["usertype", "tripduration"])
+    return trips.groupby("usertype")["tripduration"].mean() / 60
+
+
+def _usertype_in_seconds(files):
+    """The means left in seconds."""
+    return {"answer": _usertype_minutes(files[:3]) * 60, "report": None}
+
+
+def _usertype_over_every_month(files):
+    """All the months instead of the lesson's three."""
+    return {"answer": _usertype_minutes(files), "report": None}
+
+
+def _report_of(files, name, inside, **cluster_size):
+    """A real performance report of an in-process cluster of the given size; the means computed inside
+    the report's block or after it."""
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster, performance_report
+
+    path = Path(_reports_folder().name) / name
+    with LocalCluster(**cluster_size, processes=False, protocol="tcp", host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster):
+        trips = dd.read_csv(files[:3], usecols=["usertype", "tripduration"])
+        means = trips.groupby("usertype")["tripduration"].mean() / 60
+        with performance_report(filename=str(path), mode="inline"):
+            if inside:
+                means = means.compute()
+        if not inside:
+            means = means.compute()
+    return {"answer": means, "report": str(path)}
+
+
+def _report_on_the_lessons_cluster(files):
+    """Right means, recorded on a cluster shaped like the lesson's (two workers, one thread, 1 GiB each)."""
+    return _report_of(files, "lessons-cluster.html", True, n_workers=2, threads_per_worker=1, memory_limit="1GiB")
+
+
+def _computed_after_the_report(files):
+    """The right cluster, but the means computed after the report's block: it recorded nothing."""
+    return _report_of(files, "empty.html", False, n_workers=1, threads_per_worker=2, memory_limit="2GiB")
+
+
+def _worker_table(limit, in_memory, on_disk, chunk_bytes):
+    """A table shaped like the lesson's ``worker_memory`` for one worker holding chunks of the array."""
+    MiB = 2**20
+    return pd.DataFrame({"worker 0": {
+        "status": "running",
+        "memory limit (MiB)": round(parse_bytes(limit) / MiB),
+        "results in memory": in_memory,
+        "in memory (MiB)": round(in_memory * chunk_bytes / MiB),
+        "results on disk": on_disk,
+        "on disk (MiB)": round(on_disk * chunk_bytes / MiB),
+    }})
+
+
+def _lessons_array():
+    import dask.array as da
+
+    x = da.random.default_rng(2019).random((120, 1_000_000), chunks=(1, 1_000_000))
+    return x.npartitions, x.blocks[0].nbytes
+
+
+def _counted_on_the_1gib_worker(files):
+    """The count read from the lesson's 1 GiB worker, which spilled to stay under its target."""
+    chunks, chunk_bytes = _lessons_array()
+    fits = int(dask.config.get("distributed.worker.memory.target") * parse_bytes("1GiB") // chunk_bytes)
+    table = _worker_table("1GiB", fits, chunks - fits, chunk_bytes)
+    return {"answer": fits, "memory": table}
+
+
+def _counted_on_disk(files):
+    """The chunks on disk instead of those in memory."""
+    chunks, chunk_bytes = _lessons_array()
+    return {"answer": 0, "memory": _worker_table("2GiB", chunks, 0, chunk_bytes)}
+
+
+def _read_before_wait(files):
+    """The table taken before wait(): the worker holds only part of the array yet."""
+    chunks, chunk_bytes = _lessons_array()
+    return {"answer": chunks // 2, "memory": _worker_table("2GiB", chunks // 2, 0, chunk_bytes)}
+
+
+def _the_whole_table(files):
+    """The worker's table itself as the answer, not the count."""
+    chunks, chunk_bytes = _lessons_array()
+    table = _worker_table("2GiB", chunks, 0, chunk_bytes)
+    return {"answer": table, "memory": table}
+
+
+WRONG_ANSWERS = {
+    "plot_01_local_cluster": [
+        _usertype_in_seconds, _usertype_over_every_month, _report_on_the_lessons_cluster, _computed_after_the_report,
+    ],
+    "plot_03_worker_memory": [_counted_on_the_1gib_worker, _counted_on_disk, _read_before_wait, _the_whole_table],
 }

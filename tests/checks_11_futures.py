@@ -1,5 +1,7 @@
 """Results checks for the lessons in examples/11_futures: futures give what a plain loop gives."""
 
+import functools
+import logging
 import math
 
 import numpy as np
@@ -36,9 +38,59 @@ def check_futures(namespace, files):
     assert namespace["error_status"] == "error"
     assert "negative dimensions" in namespace["error_message"]
 
-    # The exercise solution.
+    # The exercise solution: its estimate is the answer, combined by a future of its own.
     assert namespace["exercise_pi"] == pi_from(range(200, 208), 250_000)
+    assert namespace["answer"] == namespace["exercise_pi"]
+    assert namespace["exercise_future"].key.startswith("estimate_pi-")
     assert sorted(namespace["finish_order"]) == list(range(200, 208))
 
 
 CHECKS = {"plot_01_futures": check_futures}
+
+
+# -- typical wrong answers to the exercise (tests/test_exercises.py) ------------------------------
+
+
+def _pi_of_the_lessons_sixteen_chunks(files):
+    """The lesson's own estimate (16 chunks of 1,000,000 points), not the exercise's."""
+    return {"answer": pi_from(range(16), 1_000_000), "future": None, "order": None}
+
+
+def _one_seed_short(files):
+    """range(200, 207): seven chunks, the last seed left out."""
+    return {"answer": pi_from(range(200, 207), 250_000), "future": None, "order": None}
+
+
+@functools.cache
+def _run_the_exercise():
+    """The exercise done on an in-process cluster; the futures outlive it, as in the lesson."""
+    from distributed import Client, LocalCluster, as_completed
+
+    def estimate_pi(counts, points_per_chunk):
+        return 4 * sum(counts) / (points_per_chunk * len(counts))
+
+    seeds = list(range(200, 208))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:
+        chunks = client.map(count_inside, [250_000] * 8, seeds)
+        combined = client.submit(estimate_pi, chunks, 250_000)
+        finished = list(as_completed(chunks))
+        return combined.result(), chunks, combined, finished, dict(zip(chunks, seeds))
+
+
+def _order_as_futures(files):
+    """The futures as they finished, not their seeds."""
+    pi, _, combined, finished, _ = _run_the_exercise()
+    return {"answer": pi, "future": combined, "order": finished}
+
+
+def _a_chunk_as_the_combining_future(files):
+    """One of the chunks' futures passed where the combining one belongs."""
+    pi, chunks, _, finished, seed_of = _run_the_exercise()
+    return {"answer": pi, "future": chunks[-1], "order": [seed_of[f] for f in finished]}
+
+
+WRONG_ANSWERS = {"plot_01_futures": [
+    _pi_of_the_lessons_sixteen_chunks, _one_seed_short, _order_as_futures, _a_chunk_as_the_combining_future,
+]}

@@ -213,9 +213,22 @@ if __name__ == "__main__":
 # Exercise
 # --------
 # Start a cluster of one worker with two threads and a 2 GiB memory limit in a ``with`` block,
-# print its description, and compute the mean trip duration in minutes per user type over the
-# three months, inside a performance report saved as ``usertype-report.html``.
-#
+# print its description, and compute the mean trip duration in minutes per user type over all
+# the trips of the three months in ``files`` (as read above, no cleaning), inside a performance
+# report saved as ``usertype-report.html``. Put the means in ``answer`` (a pandas Series indexed
+# by user type) and run the check below with the report's file name: it compares with a
+# reference computed with pandas from the same files, reads the cluster's size and number of
+# tasks from the report, and says what is wrong, without giving the answer away.
+if __name__ == "__main__":
+    answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+if __name__ == "__main__":
+    check("local_cluster", answer, report="usertype-report.html")
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -229,3 +242,5 @@ if __name__ == "__main__":
 #                   trips = dd.read_csv(files, dtype=trip_dtypes)
 #                   minutes_by_usertype = (trips.groupby("usertype")["tripduration"].mean() / 60).compute()
 #           print(minutes_by_usertype.round(1))
+#           answer = minutes_by_usertype
+#           check("local_cluster", answer, report="usertype-report.html")

@@ -79,7 +79,8 @@ if __name__ == "__main__":
 # -------------------------
 # ``client.run(f)`` calls ``f`` on every worker, passing the worker itself as ``dask_worker``.
 # ``dask_worker.data`` holds the worker's results: ``.memory`` the ones in memory, ``.disk``
-# the ones spilled to disk, with their sizes as Dask measures them. ``psutil`` measures the
+# the ones spilled to disk, with their sizes as Dask measures them;
+# ``dask_worker.memory_manager.memory_limit`` is the limit they are compared with. ``psutil`` measures the
 # whole process, as the worker itself does. The dashboard's *Bytes stored* panel draws the
 # same numbers. Before any work, the process already uses memory: Python and its libraries,
 # all unmanaged.
@@ -92,6 +93,7 @@ def memory_report(dask_worker):
     data = dask_worker.data
     return {
         "status": dask_worker.status.name,
+        "memory limit (MiB)": round(dask_worker.memory_manager.memory_limit / MiB),
         "results in memory": len(data.memory),
         "in memory (MiB)": round(data.fast.total_weight / MiB),
         "results on disk": len(data.disk),
@@ -251,9 +253,23 @@ if __name__ == "__main__":
 #
 # Exercise
 # --------
-# Give the worker 2 GiB instead of 1 GiB, in a ``with`` block, and persist the same array.
-# How many of its 120 chunks stay in memory now?
-#
+# Give the worker 2 GiB instead of 1 GiB, in a ``with`` block, and persist the same array (and
+# wait for it). How many of its 120 chunks stay in memory now? Put that number in ``answer``
+# (an int), and the worker's table, ``worker_memory`` of the new client taken before the
+# ``with`` block closes the cluster, in ``big_worker``. Then run the check below: it reads the
+# worker's size and what it holds from that table and says what is wrong, without giving the
+# answer away.
+if __name__ == "__main__":
+    answer = None  # your answer, computed: replace None
+    big_worker = None  # worker_memory(...) of your 2 GiB cluster, inside its with block: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+if __name__ == "__main__":
+    check("worker_memory", answer, memory=big_worker)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -269,3 +285,5 @@ if __name__ == "__main__":
 #               big_worker = worker_memory(big_client)
 #               print(big_worker.to_string())
 #               del y
+#           answer = int(big_worker.loc["results in memory", "worker 0"])
+#           check("worker_memory", answer, memory=big_worker)

@@ -41,9 +41,7 @@ further work, cancel futures, and inspect the exception and traceback of a faile
 # process re-imports the script.) ``protocol="tcp"`` makes the client and the workers talk over
 # the network, serialising data as on a real cluster, and ``host`` and ``dashboard_address``
 # keep that network on this machine's loopback interface. ``silence_logs`` keeps the workers'
-# log messages about the failure we cause on purpose below off the page; Dask's own logger would
-# still report routine events, among them connections closing at shutdown (with a traceback),
-# so it is set to report warnings only.
+# log messages about the failure we cause on purpose below off the page.
 #
 # A ``Client``'s own repr lists random ids, ports and the dashboard's address, which change on
 # every run; ``client.scheduler_info()`` holds the facts that matter: how many workers, with how
@@ -52,7 +50,6 @@ import logging
 
 from distributed import Client, LocalCluster
 
-logging.getLogger("distributed").setLevel(logging.WARNING)
 cluster = LocalCluster(
     n_workers=2,
     threads_per_worker=1,
@@ -300,15 +297,6 @@ wait(total)
 print(total.status, repr(total.exception()), "|", future.status, future.result())
 
 # %%
-# Close the cluster
-# -----------------
-# A client and a cluster hold threads, ports and memory until they are closed. Close the client
-# first, then the cluster. A ``with`` block does both for you, even when an error interrupts
-# the work; the exercise below uses one.
-client.close()
-cluster.close()
-
-# %%
 # Key points
 # ----------
 # - Futures need a ``Client``. ``submit`` and ``map`` start work at once and return futures;
@@ -330,8 +318,20 @@ cluster.close()
 # Estimate π from 8 chunks of 250,000 points with the seeds 200 to 207, on a cluster of your
 # own that a ``with`` block starts and closes. Submit the chunks with ``client.map``, combine
 # them with a second ``submit`` that takes the futures as its input, and record the seeds in
-# the order their chunks finished.
-#
+# the order their chunks finished. Put the estimate in ``answer`` (a float), the future of the
+# second ``submit`` in ``exercise_future`` and the seeds in finishing order in ``finish_order``
+# (a list of ints), and run the check below: it computes the estimate from the same seeds with a
+# plain loop and says what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+exercise_future = None  # the future of the submit that combines the chunks: replace None
+finish_order = None  # the seeds, in the order their chunks finished: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("futures", answer, future=exercise_future, order=finish_order)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -339,10 +339,21 @@ cluster.close()
 #       exercise_seeds = list(range(200, 208))
 #       options = dict(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
 #                      host="127.0.0.1", dashboard_address="127.0.0.1:0")
-#       with LocalCluster(**options) as cluster, Client(cluster) as client:
-#           chunks = client.map(count_inside, [250_000] * 8, exercise_seeds)
+#       with LocalCluster(**options) as own_cluster, Client(own_cluster) as own_client:
+#           chunks = own_client.map(count_inside, [250_000] * 8, exercise_seeds)
 #           seed_of = dict(zip(chunks, exercise_seeds))
-#           pi_future = client.submit(estimate_pi, chunks, 250_000)
+#           exercise_future = own_client.submit(estimate_pi, chunks, 250_000)
 #           finish_order = [seed_of[f] for f in as_completed(chunks)]
-#           exercise_pi = pi_future.result()
+#           exercise_pi = exercise_future.result()
 #       print(f"π ≈ {exercise_pi:.5f}; chunks finished in the order {finish_order}")
+#       answer = exercise_pi
+#       check("futures", answer, future=exercise_future, order=finish_order)
+
+# %%
+# Close the cluster
+# -----------------
+# A client and a cluster hold threads, ports and memory until they are closed. Close the client
+# first, then the cluster. A ``with`` block does both for you, even when an error interrupts
+# the work; the exercise above uses one.
+client.close()
+cluster.close()

@@ -6,7 +6,7 @@ that ends with the same check. The page shows what a learner sees before answeri
 check cell, :data:`scraper` (a sphinx-gallery image scraper, which runs after every code block)
 runs the lesson's solutions in a copy of the lesson's namespace, as a learner pasting them would.
 A solution whose check raises fails the lesson, and so the strict build; what it prints is not
-shown on the page.
+shown on the page, and the files it writes are removed.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -39,9 +40,17 @@ class SolutionCheck:
             return ""
         lesson = Path(block_vars["src_file"])
         namespace = dict(block_vars["example_globals"])
-        with contextlib.redirect_stdout(io.StringIO()):
-            for number, code in enumerate(solutions(lesson), 1):
-                exec(compile(code, f"{lesson.name}, solution {number}", "exec"), namespace)
+        # The lesson runs in its source folder; what the solutions write there (a performance
+        # report, say) is theirs, not the page's, and must not turn up on the next lesson's page.
+        folder = Path.cwd()
+        before = set(folder.iterdir())
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                for number, code in enumerate(solutions(lesson), 1):
+                    exec(compile(code, f"{lesson.name}, solution {number}", "exec"), namespace)
+        finally:
+            for path in set(folder.iterdir()) - before:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
         return ""
 
 
