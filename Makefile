@@ -22,7 +22,7 @@ SPHINXOPTS ?= -nWT --keep-going
 help:
 	@echo "make html          build the course into $(BUILDDIR)/html (sets everything up first)"
 	@echo "make test          set up, then run the whole test suite: a strict site build, checked in a browser"
-	@echo "make test-fast     every test that runs no lesson (seconds, for quick loops)"
+	@echo "make test-fast     the tests that build no site and start no cluster (for quick loops)"
 	@echo "make html-noplot   build the pages without running the lessons (fast)"
 	@echo "make lesson-NAME   run only the lessons whose file name contains NAME, e.g. lesson-persist"
 	@echo "make livehtml      rebuild and reload in the browser while you edit"
@@ -93,9 +93,9 @@ hpc:
 test: install graphviz browser mpi hpc data
 	$(BIN)/python -m pytest
 
-# Everything but the tests that build the site or run lessons.
+# Everything but the tests that build the site, run lessons, start batch systems or are otherwise slow.
 test-fast: install graphviz
-	$(BIN)/python -m pytest -m "not build and not lessons and not batch"
+	$(BIN)/python -m pytest -m "not build and not lessons and not batch and not slow"
 
 # Upgrade early-warning: the strict build and every lesson's results check with the newest
 # releases (pre-releases of dask, distributed, pandas, numpy, pyarrow), in a throwaway copy. Needs PyPI.

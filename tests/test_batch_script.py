@@ -41,6 +41,7 @@ def printed_series(stdout: str, heading: str) -> dict[str, str]:
     return dict(row.rsplit(maxsplit=1) for row in rows)
 
 
+@pytest.mark.slow
 def test_batch_script_answers_like_pandas_and_leaves_no_process(small_data, tmp_path):
     returncode, stdout, stderr, started = run_and_watch(
         [sys.executable, str(SCRIPT), "--workers", "2", "--threads", "1"],
@@ -84,6 +85,7 @@ def test_batch_script_help_names_its_options(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
                     reason="hiding the data from one worker needs root (unshare -m and mount)")
+@pytest.mark.slow
 def test_workers_that_cannot_see_the_data_are_named_in_one_line(small_data):
     """``bikes.check_workers_see_data``, which both job scripts call before any work."""
     files = bikes.trip_files(small_data)

@@ -372,6 +372,7 @@ def test_bad_parameters_are_refused(tmp_path, options):
 _FIRST_USE = "from tutorial_helpers import bikes; print(len(bikes.trip_files()), len(bikes.json_files()))"
 
 
+@pytest.mark.slow
 def test_data_is_made_on_first_use_once_even_by_two_processes_at_once(tmp_path):
     """Two notebooks opened together: both get the data, it is written once and verifies."""
     env = dict(os.environ, DASK_COURSE_DATA=str(tmp_path / "course"))

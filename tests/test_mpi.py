@@ -90,6 +90,7 @@ def parse(output: str) -> dict:
             "stations": stations, "minutes": {k: float(v) for k, v in minutes.items()}}
 
 
+@pytest.mark.slow
 def test_bikes_mpi_matches_pandas_and_leaves_nothing(small_data, tmp_path):
     for module in ("mpi4py", "dask_mpi"):
         assert importlib.util.find_spec(module), f"{module} is missing: pip install -e '.[test]'"
@@ -145,6 +146,7 @@ UNSHARE = shutil.which("unshare")
 
 @pytest.mark.skipif(os.geteuid() != 0 or UNSHARE is None,
                     reason="hiding the data from one rank needs root (unshare -m and mount)")
+@pytest.mark.slow
 def test_bikes_mpi_stops_in_one_line_when_a_worker_cannot_see_the_data(small_data, tmp_path):
     # MPI's multi-program form: ranks 0-2 as usual, rank 3 (a worker) in a mount namespace of its
     # own where the data folder is an empty tmpfs, like a node that does not mount the shared

@@ -372,15 +372,18 @@ def quick_site(tmp_path_factory):
     return {"html": out / "html", "doctrees": out / "doctrees", "rebuild_log": rebuild.stdout}
 
 
+@pytest.mark.slow
 def test_quick_build_notebooks_have_no_rst_left(quick_site):
     check_built_notebooks(quick_site["html"])
 
 
+@pytest.mark.slow
 def test_converting_notebooks_makes_no_page_outdated(quick_site):
     # sphinx-gallery rewrites every notebook in a build that runs no lesson; the pages stay.
     assert "0 added, 0 changed, 0 removed" in quick_site["rebuild_log"]
 
 
+@pytest.mark.slow
 def test_with_a_base_url_notebooks_link_to_pages_and_anchors_that_exist(quick_site):
     # The build's own environment, as the hook sees it, with the site at BASE_URL.
     env = pickle.loads((quick_site["doctrees"] / "environment.pickle").read_bytes())

@@ -34,6 +34,7 @@ def test_worker_counts_double_up_to_the_cores_capped_at_8():
     assert counts(64) == [1, 2, 4, 8]
 
 
+@pytest.mark.slow
 def test_harness_writes_a_well_formed_results_file_at_a_tiny_scale(tmp_path):
     output = tmp_path / "scaling-tiny.json"
     _harness().main(["--scales", "0.005", "--runs", "1", "--strong-scale", "0.005",
@@ -61,6 +62,7 @@ def test_a_run_past_the_memory_guard_is_stopped_and_recorded_as_out_of_memory(sm
     assert run["peak_memory_bytes"] > 0
 
 
+@pytest.mark.slow
 def test_the_page_renders_from_a_results_file(tmp_path, monkeypatch, small_data):
     results = tmp_path / "benchmarks" / "results"
     results.mkdir(parents=True)
