@@ -22,7 +22,7 @@ SPHINXOPTS ?= -nWT --keep-going
 help:
 	@echo "make html          build the course into $(BUILDDIR)/html (sets everything up first)"
 	@echo "make test          set up, then run the whole test suite: a strict site build, checked in a browser"
-	@echo "make test-fast     the tests that build no site and start no cluster (for quick loops)"
+	@echo "make test-fast     the quicker tests: no site build, no lesson, nothing slow"
 	@echo "make html-noplot   build the pages without running the lessons (fast)"
 	@echo "make lesson-NAME   run only the lessons whose file name contains NAME, e.g. lesson-persist"
 	@echo "make livehtml      rebuild and reload in the browser while you edit"
