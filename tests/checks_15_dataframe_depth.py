@@ -6,6 +6,8 @@ import dask.utils
 import numpy as np
 import pandas as pd
 
+from tutorial_helpers.exercises import check
+
 
 def _two_months(files, columns=None):
     return pd.concat([pd.read_csv(path, usecols=columns, parse_dates=["starttime"]) for path in files[:2]],
@@ -50,8 +52,9 @@ def check_joins(namespace, files):
 
     capacity = stations.groupby("neighbourhood")["capacity"].sum()
     want_per_dock = want_counts / capacity
-    pd.testing.assert_series_equal(namespace["per_dock"].sort_index(), want_per_dock.sort_index(),
+    pd.testing.assert_series_equal(namespace["answer"].sort_index(), want_per_dock.sort_index(),
                                    check_names=False, check_dtype=False, check_index_type=False)
+    check("joins", namespace["answer"], stations=stations, collection=namespace["starts_counted"])
 
 
 def check_sorting(namespace, files):
@@ -77,7 +80,8 @@ def check_sorting(namespace, files):
     assert _names(namespace["sort_timings"]) == ["read", "read, then set_index"]
     assert _names(namespace["station_timings"]) == ["Parquet, sorted: loc[63]", "CSV files: filter"]
     one_day = trips["starttime"].dt.strftime("%Y-%m-%d") == "2019-01-15"
-    assert namespace["one_day_trips"] == one_day.sum()
+    assert namespace["answer"] == one_day.sum()
+    check("sorting_and_divisions", namespace["answer"], selection=namespace["one_day"])
 
 
 def check_shuffles(namespace, files):
@@ -101,19 +105,12 @@ def check_shuffles(namespace, files):
     assert dask.utils.get_default_shuffle_method() == "disk"  # the lesson's cluster is closed now
     assert _names(namespace["method_timings"]) == ["p2p", "tasks"]
     assert _names(namespace["count_timings"]) == ["value_counts(split_out=1)", "value_counts()"]
-    # The exercise: the distinct pairs, with a plan that does not shuffle...
-    january = pd.read_csv(files[0])
-    want = january[["start station name", "usertype"]].drop_duplicates()
-    got = namespace["distinct_pairs"]
+    # The exercise, through the learner's check: the distinct pairs, from a plan that does not shuffle.
+    january = pd.read_csv(files[0], usecols=["start station name", "usertype"])
+    want = january.drop_duplicates()
+    got = namespace["answer"]
     assert sorted(map(tuple, got.to_numpy().tolist())) == sorted(map(tuple, want.to_numpy().tolist()))
-    shuffles = namespace["shuffles"]
-    assert not shuffles(namespace["pairs"]), "the exercise's plan shuffles: ask for one output partition"
-    # ...which the lesson's `shuffles` tells from the typical wrong answer, drop_duplicates() as it comes.
-    three = dd.read_csv(files[0], usecols=["start station name", "usertype"],
-                        blocksize=max(files[0].stat().st_size // 3, 1))
-    if three.npartitions > 1:
-        assert shuffles(three.drop_duplicates()), "drop_duplicates() should plan a shuffle"
-        assert not shuffles(three.drop_duplicates(split_out=1))
+    check("shuffles", got, collection=namespace["pairs"])
 
 
 def check_time_series(namespace, files):
@@ -143,6 +140,7 @@ def check_time_series(namespace, files):
     per_day = by_time["tripduration"].resample("1D").count()
     three_day = per_day.rolling(3, center=True).mean()
     assert namespace["best_day"] == three_day.idxmax()
+    check("time_series", namespace["answer"], collection=namespace["three_day"])
 
 
 def check_own_functions(namespace, files):
@@ -167,7 +165,8 @@ def check_own_functions(namespace, files):
     assert namespace["user_counts"].sort_index().tolist() == january["usertype"].value_counts().sort_index().tolist()
     assert namespace["wrong"].dtype == "float64" and len(namespace["seen"]) == 0
     want_mean = durations.mean().sort_index()
-    np.testing.assert_allclose(namespace["mean_duration"].sort_index().to_numpy(), want_mean.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(namespace["answer"].sort_index().to_numpy(), want_mean.to_numpy(), rtol=1e-12)
+    check("your_own_functions", namespace["answer"], aggregation=namespace["custom_mean"])
 
 
 CHECKS = {
@@ -176,4 +175,195 @@ CHECKS = {
     "plot_03_shuffles": check_shuffles,
     "plot_04_time_series": check_time_series,
     "plot_05_your_own_functions": check_own_functions,
+}
+
+
+# -- Typical wrong answers to the exercises, built as a learner would (no cluster: plain Dask) --------
+
+
+def _station_table(files):
+    """The lesson's invented station table: every station of the two months, a capacity and a neighbourhood."""
+    trips = _two_months(files, ["starttime", "start station id", "start station name"])
+    stations = (trips[["start station id", "start station name"]].drop_duplicates()
+                .rename(columns={"start station id": "station id", "start station name": "name"})
+                .sort_values("station id"))
+    rng = np.random.default_rng(42)
+    stations["capacity"] = rng.choice([15, 19, 23, 27], size=len(stations))
+    stations["neighbourhood"] = rng.choice(["Back Bay", "Cambridge", "Downtown", "Seaport"], size=len(stations))
+    return stations
+
+
+def _dask_trips(files, months=2, columns=("starttime", "start station id")):
+    trips = dd.read_csv(list(files[:months]), usecols=list(columns), parse_dates=["starttime"], blocksize=None)
+    return trips.rename(columns={"start station id": "station id"})
+
+
+def _joined_counts(files, stations, months=2, **merge):
+    starts = _dask_trips(files, months).merge(stations[["station id", "neighbourhood"]], on="station id", **merge)
+    return starts["neighbourhood"].value_counts(split_out=1)
+
+
+def _starts_not_divided(files):
+    stations = _station_table(files)
+    counts = _joined_counts(files, stations)
+    return {"answer": counts.compute(), "stations": stations, "collection": counts}
+
+
+def _capacity_summed_over_trips(files):
+    stations = _station_table(files)
+    joined = _dask_trips(files).merge(stations, on="station id")
+    by_neighbourhood = joined.groupby("neighbourhood").agg({"station id": "count", "capacity": "sum"}).compute()
+    return {"answer": by_neighbourhood["station id"] / by_neighbourhood["capacity"], "stations": stations,
+            "collection": joined}
+
+
+def _january_only(files):
+    stations = _station_table(files)
+    counts = _joined_counts(files, stations, months=1)
+    return {"answer": counts.compute() / stations.groupby("neighbourhood")["capacity"].sum(), "stations": stations,
+            "collection": counts}
+
+
+def _hash_joined(files):
+    stations = _station_table(files)
+    two_parts = dd.from_pandas(stations[["station id", "neighbourhood"]], npartitions=2)
+    starts = _dask_trips(files).merge(two_parts, on="station id", shuffle_method="tasks")
+    counts = starts["neighbourhood"].value_counts(split_out=1)
+    return {"answer": counts.compute() / stations.groupby("neighbourhood")["capacity"].sum(), "stations": stations,
+            "collection": counts}
+
+
+def _value_counts_as_it_comes(files):
+    stations = _station_table(files)
+    starts = _dask_trips(files).merge(stations[["station id", "neighbourhood"]], on="station id")
+    counts = starts["neighbourhood"].value_counts()
+    return {"answer": counts.compute() / stations.groupby("neighbourhood")["capacity"].sum(), "stations": stations,
+            "collection": counts}
+
+
+def _january_by_time(files):
+    third = max(files[0].stat().st_size // 3, 1)
+    trips = dd.read_csv(files[0], usecols=["tripduration", "starttime", "start station id", "usertype"],
+                        parse_dates=["starttime"], blocksize=third)
+    return trips
+
+
+def _the_next_day(files):
+    one_day = _january_by_time(files).set_index("starttime").loc["2019-01-16"]
+    return {"answer": len(one_day), "selection": one_day}
+
+
+def _two_days(files):
+    one_day = _january_by_time(files).set_index("starttime").loc["2019-01-15":"2019-01-16"]
+    return {"answer": len(one_day), "selection": one_day}
+
+
+def _filtered_not_selected(files):
+    trips = _january_by_time(files)
+    one_day = trips[trips["starttime"].dt.strftime("%Y-%m-%d") == "2019-01-15"]
+    return {"answer": len(one_day), "selection": one_day}
+
+
+def _january_pairs(files):
+    third = max(files[0].stat().st_size // 3, 1)
+    trips = dd.read_csv(files[0], usecols=["start station name", "usertype", "tripduration"], blocksize=third)
+    return trips
+
+
+def _drop_duplicates_as_it_comes(files):
+    pairs = _january_pairs(files)[["start station name", "usertype"]].drop_duplicates()
+    return {"answer": pairs.compute(), "collection": pairs}
+
+
+def _distinct_over_every_column(files):
+    rows = _january_pairs(files).drop_duplicates(split_out=1)
+    return {"answer": rows.compute()[["start station name", "usertype"]], "collection": rows}
+
+
+def _station_and_type_counted(files):
+    pairs = _january_pairs(files)[["start station name", "usertype"]].drop_duplicates(split_out=1)
+    return {"answer": len(pairs), "collection": pairs}
+
+
+def _daily_counts(files):
+    trips = dd.read_csv(list(files[:2]), usecols=["starttime", "tripduration"], parse_dates=["starttime"],
+                        blocksize="5MB")
+    return trips.set_index("starttime", sorted=True)["tripduration"].resample("1D").count()
+
+
+def _not_centred(files):
+    three_day = _daily_counts(files).rolling(3).mean()
+    return {"answer": three_day.compute(), "collection": three_day}
+
+
+def _hourly_rolled(files):
+    trips = dd.read_csv(list(files[:2]), usecols=["starttime", "tripduration"], parse_dates=["starttime"],
+                        blocksize="5MB")
+    three = trips.set_index("starttime", sorted=True)["tripduration"].resample("1h").count().rolling(3, center=True)
+    return {"answer": three.mean().compute(), "collection": three.mean()}
+
+
+def _grouped_by_day_unknown_divisions(files):
+    trips = dd.read_csv(list(files[:2]), usecols=["starttime", "tripduration"], parse_dates=["starttime"],
+                        blocksize="5MB")
+    per_day = trips.groupby(trips["starttime"].dt.floor("D"))["tripduration"].count()
+    three_day = per_day.rolling(3, center=True).mean()
+    answer = _daily_counts(files).rolling(3, center=True).mean().compute()  # the right values...
+    return {"answer": answer, "collection": three_day}  # ...from a series that does not know its divisions
+
+
+def _rolled_in_pandas(files):
+    per_day = _daily_counts(files)
+    return {"answer": per_day.compute().rolling(3, center=True).mean(), "collection": per_day}
+
+
+def _january_durations(files):
+    third = max(files[0].stat().st_size // 3, 1)
+    return dd.read_csv(files[0], usecols=["usertype", "tripduration"], blocksize=third)
+
+
+def _mean_of_means(files):
+    mean_of_means = dd.Aggregation(
+        name="mean_of_means",
+        chunk=lambda grouped: grouped.mean(),
+        agg=lambda means: means.mean(),
+    )
+    answer = _january_durations(files).groupby("usertype")["tripduration"].agg(mean_of_means).compute()
+    return {"answer": answer, "aggregation": mean_of_means}
+
+
+def _built_in_mean_and_a_broken_aggregation(files):
+    counts_only = dd.Aggregation(
+        name="counts_only",
+        chunk=lambda grouped: (grouped.sum(), grouped.count()),
+        agg=lambda sums, counts: (sums.sum(), counts.count()),  # counts the partial counts, not their sum
+        finalize=lambda total, count: total / count,
+    )
+    answer = _january_durations(files).groupby("usertype")["tripduration"].mean().compute()
+    return {"answer": answer, "aggregation": counts_only}
+
+
+def _in_minutes(files):
+    custom_mean = dd.Aggregation(
+        name="custom_mean",
+        chunk=lambda grouped: (grouped.sum(), grouped.count()),
+        agg=lambda sums, counts: (sums.sum(), counts.sum()),
+        finalize=lambda total, count: total / count / 60,
+    )
+    answer = _january_durations(files).groupby("usertype")["tripduration"].agg(custom_mean).compute()
+    return {"answer": answer, "aggregation": custom_mean}
+
+
+def _no_aggregation(files):
+    return {"answer": _january_durations(files).groupby("usertype")["tripduration"].mean().compute()}
+
+
+WRONG_ANSWERS = {
+    "plot_01_joins": [_starts_not_divided, _capacity_summed_over_trips, _january_only, _hash_joined,
+                      _value_counts_as_it_comes],
+    "plot_02_sorting_and_divisions": [_the_next_day, _two_days, _filtered_not_selected],
+    "plot_03_shuffles": [_drop_duplicates_as_it_comes, _distinct_over_every_column, _station_and_type_counted],
+    "plot_04_time_series": [_not_centred, _hourly_rolled, _grouped_by_day_unknown_divisions, _rolled_in_pandas],
+    "plot_05_your_own_functions": [_mean_of_means, _built_in_mean_and_a_broken_aggregation, _in_minutes,
+                                   _no_aggregation],
 }

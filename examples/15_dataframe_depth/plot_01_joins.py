@@ -266,22 +266,37 @@ print(", ".join(f"{plan}: {value:.4f}" for plan, value in mean_bikes.items()))
 # - Two sides indexed by the key with known divisions are joined partition by partition,
 #   after re-cutting both at the union of their divisions if they differ: no shuffle. Sort
 #   once, join many times.
-#
+
+# %%
 # Exercise
 # --------
 # Which neighbourhood's stations lose the most bikes per unit of capacity? Count the trips that
-# *start* at each neighbourhood's stations and divide by the total capacity of its stations.
-# Use the station table, and one ``compute()``.
-#
+# *start* at each neighbourhood's stations and divide by the total capacity of its stations
+# (from the station table, not from the joined trips). Join ``trips`` with the pandas station
+# table, so that the join is a broadcast, and count with one ``compute()`` of a plan that does
+# not shuffle. Put your answer in ``answer`` (a pandas Series of trip starts per dock, indexed
+# by neighbourhood) and run the check below, passing the station table and the Dask collection
+# you computed (``stations=stations, collection=...``): it compares with a reference computed
+# with pandas from the same two files and your station table, reads your collection's plan for
+# a shuffle, and says what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("joins", answer, stations=stations, collection=None)  # collection: your Dask counts
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
 #       starts = trips.merge(stations[["station id", "neighbourhood"]], on="station id")
-#       starts_per_neighbourhood = starts["neighbourhood"].value_counts(split_out=1).compute()
+#       starts_counted = starts["neighbourhood"].value_counts(split_out=1)
 #       capacity = stations.groupby("neighbourhood")["capacity"].sum()
-#       per_dock = (starts_per_neighbourhood / capacity).sort_values(ascending=False)
-#       print(per_dock.round(1))
+#       answer = starts_counted.compute() / capacity
+#       print(answer.sort_values(ascending=False).round(1))
+#       check("joins", answer, stations=stations, collection=starts_counted)
 
 # %%
 # Close the cluster

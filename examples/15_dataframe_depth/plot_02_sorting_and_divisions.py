@@ -237,12 +237,24 @@ workdir.cleanup()
 #   partition, and tell rolling windows and ``resample`` where each stretch of the index is.
 # - Sort once and store: Parquet written from a sorted DataFrame gives its divisions back with
 #   ``calculate_divisions=True``.
-#
+
+# %%
 # Exercise
 # --------
 # Sort the trips by start time instead, with ``set_index("starttime")``, and use the divisions
-# to count the trips of 15 January 2019. How many partitions does the selection read?
-#
+# to select the trips of 15 January 2019 with ``loc``. How many partitions does the selection
+# read, and how many trips are there? Put the number of trips in ``answer`` (an int) and run the
+# check below, passing your selection as a Dask DataFrame (``selection=...``): it compares with
+# a count made with pandas from the same file, reads your selection's divisions, and says what
+# is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("sorting_and_divisions", answer, selection=None)  # selection: your day's trips, a Dask DataFrame
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -250,8 +262,9 @@ workdir.cleanup()
 #       by_time = trips.set_index("starttime")
 #       one_day = by_time.loc["2019-01-15"]
 #       print(f"reads {one_day.npartitions} of {by_time.npartitions} partitions")
-#       one_day_trips = len(one_day)
-#       print(f"{one_day_trips:,} trips on 15 January")
+#       answer = len(one_day)
+#       print(f"{answer:,} trips on 15 January")
+#       check("sorting_and_divisions", answer, selection=one_day)
 
 # %%
 # Close the cluster

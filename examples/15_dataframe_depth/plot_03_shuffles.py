@@ -215,23 +215,36 @@ print(count_timings.verdict(
 #   faster than the number of partitions. Choose per call, or in a
 #   ``with dask.config.set({"dataframe.shuffle.method": ...}):`` block.
 # - For small results, ``split_out=1`` turns a shuffle into a tree reduction.
-#
+
+# %%
 # Exercise
 # --------
 # Which (start station, user type) pairs occur in January? Find the distinct pairs with
-# ``drop_duplicates`` on those two columns of ``trips``, without a shuffle, check with
-# ``shuffles`` that your plan has none, and count them. (Like ``value_counts``,
-# ``drop_duplicates`` chooses its ``split_out`` itself unless told.)
-#
+# ``drop_duplicates`` on those two columns of ``trips``, with a plan that does not shuffle
+# (check it with ``shuffles``; like ``value_counts``, ``drop_duplicates`` chooses its
+# ``split_out`` itself unless told). Put the pairs in ``answer`` (a pandas DataFrame with the
+# columns ``start station name`` and ``usertype``, one row per pair) and run the check below,
+# passing the Dask DataFrame you computed them from (``collection=...``): it compares with the
+# pairs found with pandas in the same file, reads your collection's plan for a shuffle, and says
+# what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("shuffles", answer, collection=None)  # collection: your distinct pairs, a Dask DataFrame
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
 #       pairs = trips[["start station name", "usertype"]].drop_duplicates(split_out=1)
 #       print("shuffles:", shuffles(pairs))
-#       distinct_pairs = pairs.compute()
-#       station_count = distinct_pairs["start station name"].nunique()
-#       print(f"{len(distinct_pairs)} pairs of {station_count} stations")
+#       answer = pairs.compute()
+#       station_count = answer["start station name"].nunique()
+#       print(f"{len(answer)} pairs of {station_count} stations")
+#       check("shuffles", answer, collection=pairs)
 
 # %%
 # Close the cluster

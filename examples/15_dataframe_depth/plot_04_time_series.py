@@ -228,21 +228,35 @@ print(f"trips counted per hour after a real sort: {recounted:,}")
 # - ``sorted=True`` is checked partition by partition, not row by row: on a column that is not
 #   in order within its partitions it gives wrong answers. Unknown divisions make ``resample``
 #   raise. Sort with ``set_index`` once and store the result.
-#
+
+# %%
 # Exercise
 # --------
-# Compute the number of trips per day and its 3-day centred rolling mean, with
-# ``rolling(3, center=True)``, on the Dask series of daily counts. Which day of the two months
-# has the highest 3-day mean?
-#
+# Count the trips per day from the time index ``by_time``, and compute the 3-day centred
+# rolling mean of those counts, with ``rolling(3, center=True)``, on the Dask series of daily
+# counts. Which day of the two months has the highest 3-day mean? Put the rolling means in
+# ``answer`` (a pandas Series of the mean trips per day, indexed by day) and run the check below,
+# passing the Dask series you computed them from (``collection=...``): it compares with means
+# computed with pandas from the same two files, reads your series' divisions and plan, and says
+# what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("time_series", answer, collection=None)  # collection: your rolling mean, a Dask Series
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
 #       per_day = by_time["tripduration"].resample("1D").count()
-#       three_day = per_day.rolling(3, center=True).mean().compute()
-#       best_day = three_day.idxmax()
-#       print(f"highest 3-day mean around {best_day:%d %b}: {three_day.max():.0f} trips a day")
+#       three_day = per_day.rolling(3, center=True).mean()
+#       answer = three_day.compute()
+#       best_day = answer.idxmax()
+#       print(f"highest 3-day mean around {best_day:%d %b}: {answer.max():.0f} trips a day")
+#       check("time_series", answer, collection=three_day)
 
 # %%
 # Close the cluster

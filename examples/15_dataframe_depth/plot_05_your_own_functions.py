@@ -216,13 +216,25 @@ print(f"storage: {trips['usertype'].dtype.storage}")
 # - ``astype("category")`` leaves categories unknown in Dask; ``astype(pd.CategoricalDtype(values))``
 #   with the distinct values read once makes them known, which ``get_dummies`` and pivots need.
 # - Text columns are Arrow-backed strings: compact and fast to hash and move.
-#
+
+# %%
 # Exercise
 # --------
 # Write a ``dd.Aggregation`` for the mean trip duration per user type from a sum and a count
-# (``chunk`` returns both, ``agg`` sums both, ``finalize`` divides), and compare it with
-# ``groupby(...).mean()``.
-#
+# (``chunk`` returns both, ``agg`` sums both, ``finalize`` divides), use it on ``trips``, and
+# compare it with ``groupby(...).mean()``. Put your Aggregation's means in ``answer`` (a pandas
+# Series of the mean duration in seconds, indexed by user type) and run the check below, passing
+# your Aggregation (``aggregation=...``): it compares with means computed with pandas from the
+# same file, runs your Aggregation on that data cut into other partitions, and says what is
+# wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("your_own_functions", answer, aggregation=None)  # aggregation: your dd.Aggregation
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -233,9 +245,10 @@ print(f"storage: {trips['usertype'].dtype.storage}")
 #           agg=lambda sums, counts: (sums.sum(), counts.sum()),
 #           finalize=lambda total, count: total / count,
 #       )
-#       mean_duration = trips.groupby("usertype")["tripduration"].agg(custom_mean).compute()
+#       answer = trips.groupby("usertype")["tripduration"].agg(custom_mean).compute()
 #       builtin_mean = trips.groupby("usertype")["tripduration"].mean().compute()
-#       print(pd.DataFrame({"custom": mean_duration, "built-in": builtin_mean}))
+#       print(pd.DataFrame({"custom": answer, "built-in": builtin_mean}))
+#       check("your_own_functions", answer, aggregation=custom_mean)
 
 # %%
 # Close the cluster
