@@ -1,7 +1,15 @@
 """Results checks for the lessons in examples/05_task_graphs."""
 
+import functools
+
+import dask
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.utils import key_split
+from distributed import futures_of
+
+from tutorial_helpers.exercises.task_graphs import read_columns
 
 
 def _trips(files):
@@ -45,9 +53,13 @@ def check_compute_and_persist(namespace, files):
     assert namespace["tasks_together"] > len(namespace["fused"])
     assert namespace["tasks_persisted"] == namespace["tasks_rides_fused"] == len(months)
     assert namespace["tasks_rides_unfused"] > namespace["tasks_persisted"]
-    # Exercise
-    _assert_series(namespace["long_per_usertype"], rides["usertype"].value_counts())
-    assert namespace["longest"] == rides["tripduration"].max()
+    # Exercise: both answers from one read of each file (the task stream of the solution), nothing persisted.
+    counts, longest_minutes = namespace["answer"]
+    _assert_series(counts, rides["usertype"].value_counts())
+    assert longest_minutes == rides["tripduration"].max() / 60
+    reads = [key_split(t["key"]) for t in namespace["stream"].data if key_split(t["key"]).startswith("read")]
+    assert reads == ["read-csv"] * len(months)
+    assert not futures_of(namespace["fresh"])
 
 
 def check_optimized_graphs(namespace, files):
@@ -69,12 +81,91 @@ def check_optimized_graphs(namespace, files):
 
     x = da.random.default_rng(42).random((2000, 2000), chunks=(1000, 1000)).compute()
     np.testing.assert_allclose(namespace["sums"], ((x + 1) * 2).sum(axis=0))
-    # Exercise
+    # Exercise: the rewritten plan's read step produces the two columns it needs, the blind one all.
     want = (long_rides["tripduration"] / 60).groupby(long_rides["usertype"]).mean()
-    _assert_series(namespace["minutes_per_usertype"], want)
+    _assert_series(namespace["answer"], want)
+    assert read_columns(namespace["plan"]) == ["tripduration", "usertype"]
+    assert len(read_columns(namespace["blind"])) == len(trips.columns)
 
 
 CHECKS = {
     "plot_01_compute_and_persist": check_compute_and_persist,
     "plot_02_optimized_graphs": check_optimized_graphs,
+}
+
+
+# -- typical wrong answers to the exercises (tests/test_exercises.py) --------------------------------
+
+TRIP_DTYPES = {"birth year": "float64", "end station id": "float64"}
+
+
+def _dask_long_rides(months):
+    trips = dd.read_csv(months, dtype=TRIP_DTYPES).dropna()
+    return trips[trips["tripduration"] > 30 * 60]
+
+
+@functools.cache
+def _on_a_cluster(months):
+    """Two wrong ways to answer 5.1, run on a cluster of the lesson's kind: compute twice; persist first."""
+    from dask.distributed import Client, LocalCluster, get_task_stream
+
+    runs = {}
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                     dashboard_address="127.0.0.1:0") as cluster,
+        Client(cluster),
+    ):
+        fresh = _dask_long_rides(list(months))
+        with get_task_stream() as stream:
+            counts = fresh["usertype"].value_counts().compute()
+            longest = fresh["tripduration"].max().compute()
+        runs["twice"] = {"answer": (counts, longest / 60), "tasks": stream.data, "rides": fresh}
+        fresh = _dask_long_rides(list(months)).persist()
+        with get_task_stream() as stream:
+            counts, longest = dask.compute(fresh["usertype"].value_counts(), fresh["tripduration"].max())
+        runs["persisted"] = {"answer": (counts, longest / 60), "tasks": stream.data, "rides": fresh}
+    return runs
+
+
+def _computed_twice(files):
+    return _on_a_cluster(tuple(files[:2]))["twice"]
+
+
+def _persisted(files):
+    return _on_a_cluster(tuple(files[:2]))["persisted"]
+
+
+def _all_trips_counted(files):
+    trips = _trips(files[:2]).dropna()
+    return {"answer": (trips["usertype"].value_counts(), trips["tripduration"].max() / 60)}
+
+
+def _longest_in_seconds(files):
+    rides = _long_rides(files[:2])
+    return {"answer": (rides["usertype"].value_counts(), rides["tripduration"].max())}
+
+
+def _blind_plan(files):
+    """Right values, but the plan's read step still carries every column."""
+    trips = dd.read_csv(files[:3], dtype=TRIP_DTYPES, parse_dates=["starttime", "stoptime"])
+    long_rides = trips[trips["tripduration"] > 30 * 60]
+    plan = long_rides.map_partitions(lambda df: df.assign(minutes=df["tripduration"] / 60))
+    plan = plan.groupby("usertype")["minutes"].mean()
+    return {"answer": plan.compute(scheduler="sync"), "plan": plan}
+
+
+def _mean_seconds(files):
+    trips = _trips(files[:3])
+    long_rides = trips[trips["tripduration"] > 30 * 60]
+    return {"answer": long_rides.groupby("usertype")["tripduration"].mean()}
+
+
+def _all_rides_not_long(files):
+    trips = _trips(files[:3])
+    return {"answer": (trips["tripduration"] / 60).groupby(trips["usertype"]).mean()}
+
+
+WRONG_ANSWERS = {
+    "plot_01_compute_and_persist": [_computed_twice, _persisted, _all_trips_counted, _longest_in_seconds],
+    "plot_02_optimized_graphs": [_blind_plan, _mean_seconds, _all_rides_not_long],
 }

@@ -1,5 +1,9 @@
 """Results checks for the lessons in examples/07_io."""
 
+import functools
+import tempfile
+
+import dask.dataframe as dd
 import pandas as pd
 
 
@@ -50,13 +54,88 @@ def check_csv_and_parquet(namespace, files):
     pd.testing.assert_frame_equal(got, by_file.sort_index(), check_dtype=False, check_index_type=False,
                                   check_names=False, check_exact=False, rtol=1e-9)
 
-    # Exercise: the top customer stations of April.
+    # Exercise: the top customer stations of April, from a read of one column with filters=.
     april = months[(months["usertype"] == "Customer") & (months["starttime"].dt.month == 4)]
     want_top = april["start station name"].value_counts()
-    got_top = namespace["top_customer_stations"]
+    got_top = namespace["answer"]
+    plan = namespace["plan"]
+    reads = [s for s in plan.optimize(fuse=False).expr.walk() if not s.dependencies()]
+    assert [list(s.columns) for s in reads] == [["start station name"]]
+    assert namespace["april_customers"].npartitions == 1  # filters= left April's file alone
     assert len(got_top) == min(5, len(want_top))
     assert (got_top.to_numpy() == want_top.loc[got_top.index].to_numpy()).all()
     assert got_top.min() >= want_top.iloc[len(got_top) - 1]
 
 
 CHECKS = {"plot_01_csv_and_parquet": check_csv_and_parquet}
+
+
+# -- typical wrong answers to the exercises (tests/test_exercises.py) --------------------------------
+
+CSV_OPTIONS = {"dtype": {"birth year": "float64", "end station id": "float64"}, "parse_dates": ["starttime", "stoptime"]}
+APRIL_FILTERS = [
+    ("usertype", "==", "Customer"),
+    ("starttime", ">=", pd.Timestamp("2019-04-01")),
+    ("starttime", "<", pd.Timestamp("2019-05-01")),
+]
+
+
+@functools.cache
+def _parquet_folder(months):
+    """The lesson's Parquet copy of the first four months, in a folder deleted when Python exits."""
+    folder = tempfile.TemporaryDirectory(prefix="dask-io-wrong-")
+    dd.read_csv(list(months), **CSV_OPTIONS).to_parquet(folder.name, write_index=False,
+                                                        compute_kwargs={"scheduler": "sync"})
+    return folder
+
+
+def _parquet_copy(months):
+    return _parquet_folder(months).name
+
+
+def _april_top(files, usertype="Customer"):
+    trips = pd.concat([pd.read_csv(f, usecols=["usertype", "start station name", "starttime"],
+                                   parse_dates=["starttime"]) for f in files[:4]])
+    april = trips[(trips["usertype"] == usertype) & (trips["starttime"].dt.month == 4)]
+    return april["start station name"].value_counts().nlargest(5)
+
+
+def _read_all_then_filter(files):
+    """Right stations (counted here by pandas), but a plan that reads every column and filters in Dask."""
+    trips = dd.read_parquet(_parquet_copy(tuple(files[:4])))
+    keep = (trips["usertype"] == "Customer") & (trips["starttime"] >= "2019-04-01") & (trips["starttime"] < "2019-05-01")
+    plan = trips[keep]["start station name"].value_counts().nlargest(5)
+    return {"answer": _april_top(files), "plan": plan}
+
+
+def _customers_filtered_april_selected(files):
+    """Right stations, filters= for the customers only; April chosen in Dask, so the start times are read too.
+
+    (Reading the filter columns with columns= and then counting only the stations is no mistake: the
+    optimiser drops the unused columns from the read.)
+    """
+    trips = dd.read_parquet(_parquet_copy(tuple(files[:4])), columns=["start station name", "starttime"],
+                            filters=APRIL_FILTERS[:1])
+    april = trips[(trips["starttime"] >= "2019-04-01") & (trips["starttime"] < "2019-05-01")]
+    plan = april["start station name"].value_counts().nlargest(5)
+    return {"answer": _april_top(files), "plan": plan}
+
+
+def _all_four_months(files):
+    trips = pd.concat([pd.read_csv(f, usecols=["usertype", "start station name"]) for f in files[:4]])
+    return {"answer": trips.loc[trips["usertype"] == "Customer", "start station name"].value_counts().nlargest(5)}
+
+
+def _subscribers(files):
+    return {"answer": _april_top(files, "Subscriber")}
+
+
+def _names_only(files):
+    return {"answer": list(_april_top(files).index)}
+
+
+WRONG_ANSWERS = {
+    "plot_01_csv_and_parquet": [
+        _read_all_then_filter, _customers_filtered_april_selected, _all_four_months, _subscribers, _names_only,
+    ],
+}

@@ -63,8 +63,42 @@ def check_local_schedulers(namespace, files):
 
     # Exercise: the mean age of riders with a known birth year.
     want_age = (2019 - january["birth year"].dropna()).mean()
-    for got in namespace["mean_age"].values():
+    assert list(namespace["answer"]) == ["synchronous", "threads"]
+    for got in namespace["answer"].values():
         assert abs(got - want_age) < 1e-9
 
 
 CHECKS = {"plot_01_local_schedulers": check_local_schedulers}
+
+
+# -- typical wrong answers to the exercises (tests/test_exercises.py) --------------------------------
+
+
+def _birth_years(files):
+    return pd.read_csv(files[0], usecols=["birth year"])["birth year"]
+
+
+def _missing_as_zero(files):
+    """Missing birth years read as 0 instead of left out."""
+    age = float((2019 - _birth_years(files).fillna(0)).mean())
+    return {"answer": {"synchronous": age, "threads": age}}
+
+
+def _threads_and_processes(files):
+    age = float((2019 - _birth_years(files).dropna()).mean())
+    return {"answer": {"threads": age, "processes": age}}
+
+
+def _one_scheduler_twice(files):
+    age = float((2019 - _birth_years(files).dropna()).mean())
+    return {"answer": {"sync": age, "synchronous": age}}
+
+
+def _mean_birth_year(files):
+    year = float(_birth_years(files).dropna().mean())
+    return {"answer": {"synchronous": year, "threads": year}}
+
+
+WRONG_ANSWERS = {
+    "plot_01_local_schedulers": [_missing_as_zero, _threads_and_processes, _one_scheduler_twice, _mean_birth_year],
+}

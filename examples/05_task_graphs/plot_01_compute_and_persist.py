@@ -290,20 +290,36 @@ _ = gc.collect()  # the median's reference cycle still held the persisted rides
 #
 # Exercise
 # --------
-# Starting again from the files with ``long_rides()``, count the long rides of each user type and
-# find the longest ride in minutes. Read the files only once, and hold nothing on the cluster
-# afterwards.
-#
+# Starting again from the files with ``fresh = long_rides()``, count the long rides of each user
+# type and find the longest ride in minutes. Read the files only once, and hold nothing on the
+# cluster afterwards. Put your answer in ``answer`` (a pair: a pandas Series of long rides
+# indexed by user type, and the longest ride in minutes as a float), computed inside the
+# ``get_task_stream()`` block below, and run the check: it compares with pandas on the same two
+# files, counts the reads among the tasks the cluster ran, looks for persisted partitions in
+# ``fresh``, and says what is wrong, without giving the answer away.
+fresh = long_rides()
+with get_task_stream() as stream:
+    answer = None  # your answer, computed from fresh: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("compute_and_persist", answer, tasks=stream.data, rides=fresh)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
 #       fresh = long_rides()
-#       long_per_usertype, longest = dask.compute(
-#           fresh["usertype"].value_counts(), fresh["tripduration"].max()
-#       )
+#       with get_task_stream() as stream:
+#           long_per_usertype, longest = dask.compute(
+#               fresh["usertype"].value_counts(), fresh["tripduration"].max()
+#           )
+#           answer = (long_per_usertype, longest / 60)
 #       print(long_per_usertype)
 #       print(f"longest: {longest / 60:.0f} minutes")
+#       check("compute_and_persist", answer, tasks=stream.data, rides=fresh)
 
 # %%
 # Close the cluster

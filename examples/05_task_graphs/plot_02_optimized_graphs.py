@@ -262,32 +262,41 @@ sums[:5]
 # Exercise
 # --------
 # ``map_partitions`` runs your own function on every partition, and the optimiser cannot see
-# inside it. The plan below computes the mean long-ride time in minutes per user type; use
-# ``columns_per_step`` to find how many columns its read step carries, then rewrite it so that
-# the read carries only the two columns the answer needs, and compute it.
-#
-# .. code-block:: python
-#
-#    def in_minutes(df):
-#        return df.assign(minutes=df["tripduration"] / 60)
-#
-#    blind = long_rides.map_partitions(in_minutes).groupby("usertype")["minutes"].mean()
-#
+# inside it. The plan ``blind`` below computes the mean long-ride time in minutes per user type;
+# use ``columns_per_step`` to find how many columns its read step carries, then rewrite it as
+# ``plan``, so that the read carries only the two columns the answer needs, and compute it. Put
+# the computed result in ``answer`` (a pandas Series of mean minutes, indexed by user type) and
+# run the check below with ``plan=plan``: it compares with pandas on the same three files, counts
+# the columns your plan's read step produces once optimised, and says what is wrong, without
+# giving the answer away.
+
+
+def in_minutes(df):
+    return df.assign(minutes=df["tripduration"] / 60)
+
+
+blind = long_rides.map_partitions(in_minutes).groupby("usertype")["minutes"].mean()
+plan = None  # your rewritten plan, a Dask Series: replace None
+answer = None  # your answer, the plan computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("optimized_graphs", answer, plan=plan)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
-#       def in_minutes(df):
-#           return df.assign(minutes=df["tripduration"] / 60)
-#
-#       blind = long_rides.map_partitions(in_minutes).groupby("usertype")["minutes"].mean()
 #       columns_per_step(blind.optimize(fuse=False))
 #
 #       narrow = long_rides[["usertype", "tripduration"]].map_partitions(in_minutes)
-#       minutes_per_usertype = narrow.groupby("usertype")["minutes"].mean()
-#       columns_per_step(minutes_per_usertype.optimize(fuse=False))
-#       minutes_per_usertype = minutes_per_usertype.compute()
-#       print(minutes_per_usertype)
+#       plan = narrow.groupby("usertype")["minutes"].mean()
+#       columns_per_step(plan.optimize(fuse=False))
+#       answer = plan.compute()
+#       print(answer)
+#       check("optimized_graphs", answer, plan=plan)
 
 # %%
 # Close the cluster

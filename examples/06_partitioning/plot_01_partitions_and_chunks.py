@@ -305,19 +305,31 @@ trips["tripduration"].to_dask_array().chunks
 #
 # Exercise
 # --------
-# How many trips started on each day of the first week of July? Select the week with
-# ``by_time.loc``, check how many partitions that reads, and count the trips per day of the
-# month (hint: ``.index.to_series().dt.day``).
-#
+# How many trips started on each day of the first week of July (the 1st to the 7th)? Select the
+# week from ``by_time`` as ``week``, check how many partitions that reads, and count the trips per
+# day of the month (hint: ``.index.to_series().dt.day``). Put your answer in ``answer`` (a pandas
+# Series of trips per day, indexed by the day of the month) and run the check below with
+# ``week=week``: it compares with pandas on the same files, looks at the divisions and the
+# partitions of your selection, and says what is wrong, without giving the answer away.
+week = None  # your selection of the week, a Dask DataFrame: replace None
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("partitions_and_chunks", answer, week=week)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
-#       first_week = by_time.loc["2019-07-01":"2019-07-07"]
-#       print(f"partitions to read: {first_week.npartitions}")
-#       days = first_week.index.to_series().dt.day
-#       trips_per_day = days.value_counts().compute().sort_index()
-#       print(trips_per_day)
+#       week = by_time.loc["2019-07-01":"2019-07-07"]
+#       print(f"partitions to read: {week.npartitions}")
+#       days = week.index.to_series().dt.day
+#       answer = days.value_counts().compute().sort_index()
+#       print(answer)
+#       check("partitions_and_chunks", answer, week=week)
 
 # %%
 # Close the cluster

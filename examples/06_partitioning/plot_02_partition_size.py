@@ -164,9 +164,21 @@ else:
 #
 # Exercise
 # --------
-# Left to itself (``chunks="auto"``, the default), how many chunks does Dask give this array?
-# Time the estimate with Dask's own chunking and compare it with the sweep.
-#
+# Left to itself (``chunks="auto"``, the default), how many chunks does Dask cut this array of
+# ``n_points`` rows into? Make the array without ``chunks=`` as ``auto``, then time the estimate
+# with Dask's own chunking and compare it with the sweep. Put the number of chunks in ``answer``
+# (an int) and run the check below with ``array=auto``: it asks Dask's own chunking rule what
+# ``"auto"`` makes of this shape, compares with your array and your number, and says what is
+# wrong, without giving the answer away.
+auto = None  # the array made without chunks=, a Dask Array: replace None
+answer = None  # your answer, the number of chunks: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("partition_size", answer, array=auto)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -182,6 +194,8 @@ else:
 #
 #       auto_timing = compare({"chunks='auto'": estimate_pi_auto})
 #       print(auto_timing)
+#       answer = auto.numblocks[0]
+#       check("partition_size", answer, array=auto)
 
 # %%
 # Close the cluster

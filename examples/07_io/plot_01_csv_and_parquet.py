@@ -407,8 +407,21 @@ spring_by_file.rename(index=lambda path: Path(path).name)
 # Exercise
 # --------
 # Using the Parquet copy, find the five start stations with the most customer (not subscriber)
-# trips in April. Read only the column you need, and let ``filters=`` pick the rows.
-#
+# trips in April. Read only the column you need, and let ``filters=`` pick the rows. Keep the
+# question before ``compute()`` as ``plan``; put the computed result in ``answer`` (a pandas
+# Series of customer trips, indexed by station name, five stations) and run the check below with
+# ``plan=plan``: it compares with pandas on the CSV files the Parquet copy was made from, looks at
+# which columns your plan's read step produces and whether it has ``filters=``, and says what is
+# wrong, without giving the answer away.
+plan = None  # your question before compute(), a Dask Series: replace None
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("csv_and_parquet", answer, plan=plan)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -423,8 +436,10 @@ spring_by_file.rename(index=lambda path: Path(path).name)
 #           ],
 #       )
 #       stations = april_customers["start station name"]
-#       top_customer_stations = stations.value_counts().nlargest(5).compute()
-#       print(top_customer_stations)
+#       plan = stations.value_counts().nlargest(5)
+#       answer = plan.compute()
+#       print(answer)
+#       check("csv_and_parquet", answer, plan=plan)
 
 # %%
 # Close the cluster

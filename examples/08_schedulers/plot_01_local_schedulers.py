@@ -398,8 +398,18 @@ if __name__ == "__main__":
 # --------
 # Fix ``rider_age`` so that trips without a birth year are left out, then compute the mean
 # rider age in January with the synchronous scheduler and with threads, and check that both
-# agree.
-#
+# agree. Put your answer in ``answer`` (a dict from the scheduler name you passed as
+# ``scheduler=`` to the mean age it computed, a float) and run the check below: it compares with
+# pandas on January's file, asks Dask which scheduler each of your names selects, and says what
+# is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("local_schedulers", answer)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -409,8 +419,9 @@ if __name__ == "__main__":
 #           return 2019 - int(birth_year) if birth_year else None
 #
 #       known_ages = lines.map(rider_age_or_none).filter(lambda age: age is not None)
-#       mean_age = {
+#       answer = {
 #           scheduler: known_ages.mean().compute(scheduler=scheduler)
 #           for scheduler in ["synchronous", "threads"]
 #       }
-#       print(mean_age)
+#       print(answer)
+#       check("local_schedulers", answer)
