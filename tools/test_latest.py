@@ -24,12 +24,12 @@ PRE_RELEASES = ("dask", "distributed", "pandas", "numpy", "pyarrow")
 SMALL_SCALE = "0.02"
 
 CHECK_LESSON = """
-import importlib, pathlib, runpy, sys
+import importlib, pathlib, sys
 lesson, checks_dir = pathlib.Path(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, checks_dir)
-from conftest import solutions
-namespace = runpy.run_path(str(lesson), run_name="__main__")
-exec("\\n".join(solutions(lesson)), namespace)
+from tutorial_helpers.sphinxext.exercises import pasted_page
+namespace = {"__name__": "__main__"}
+exec(compile(pasted_page(lesson), str(lesson), "exec"), namespace)
 checks = {}
 for module in sorted(pathlib.Path(checks_dir).glob("checks_*.py")):
     checks.update(importlib.import_module(module.stem).CHECKS)

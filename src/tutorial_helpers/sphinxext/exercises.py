@@ -24,7 +24,27 @@ _CHECK_CALL = re.compile(r"^\s*check\(", re.M)
 
 def solutions(lesson: Path) -> list[str]:
     """The code of the lesson's exercise solutions, in order."""
-    blocks = _SOLUTION.findall(Path(lesson).read_text())
+    return solutions_in(Path(lesson).read_text())
+
+
+def pasted_page(lesson: Path) -> str:
+    """The lesson's code as a learner pastes its page: the code cells, and each solution where its text stands."""
+    from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+    _, blocks = split_code_and_text_blocks(str(lesson))
+    parts = []
+    for block in blocks:
+        if block.type == "code":
+            parts.append(block.content)
+        else:
+            commented = "".join(f"# {line}\n" if line else "#\n" for line in block.content.splitlines())
+            parts += solutions_in(commented)
+    return "\n\n".join(parts)
+
+
+def solutions_in(text: str) -> list[str]:
+    """The code of the exercise solutions in ``text``, a lesson's commented source, in order."""
+    blocks = _SOLUTION.findall(text)
     return [textwrap.dedent(re.sub(r"^#(?: {7}|$)", "", block, flags=re.M)) for block in blocks]
 
 
