@@ -10,8 +10,9 @@ the processes, runs the bikes analysis on them unchanged, and stops everything c
 
 **You will be able to:** start a scheduler and workers from the command line with a scheduler
 file, connect to them with ``Client(scheduler_file=...)``, point any script that calls
-``Client()`` at a running cluster with ``DASK_SCHEDULER_ADDRESS``, say what changes on real nodes, and
-encrypt a cluster's connections with TLS.
+``Client()`` at a running cluster with ``DASK_SCHEDULER_ADDRESS``, make your own modules
+importable where the tasks run, say what changes on real nodes, and encrypt a cluster's
+connections with TLS.
 
 **Estimated time:** 25 minutes.
 """
@@ -33,9 +34,12 @@ encrypt a cluster's connections with TLS.
 # A Dask :term:`cluster` is one :term:`scheduler`, which holds the task graph and decides where
 # each task runs, and any number of :term:`workers <worker>`, which run tasks and keep their
 # results. Your program is the :term:`client`: it sends graphs to the scheduler and gets results
-# back. Only the client needs your code (your functions travel with the graph); the workers
-# import the libraries the tasks use, so every node needs the same Python environment. On a
-# cluster you would type, on one node and then on each of the others:
+# back. The graph carries your functions, but not always their code: a function defined in your
+# script or notebook travels whole, while one imported from a module of your own travels by
+# name only, and the scheduler and the workers import that module themselves, like the
+# libraries the tasks use (this lesson shows it below). So every node needs the same Python
+# environment, with your modules in it. On a cluster you would type, on one node and then on
+# each of the others:
 #
 # .. code-block:: bash
 #
@@ -202,6 +206,47 @@ def connect_like_a_new_program(address):
 
 
 # %%
+# Your own modules must be on every node
+# --------------------------------------
+# Dask sends a function to the cluster with Python's ``pickle`` when that can do it, which
+# writes only where to find the function: its module and its name. Only when that fails (a
+# ``lambda``, a function defined inside another) or names ``__main__``, your script or
+# notebook itself, does it switch to ``cloudpickle``, which writes the function's code too
+# (``distributed.protocol.pickle.dumps``). So ``where_am_i`` above reaches the workers whole,
+# but a function from a module of your own arrives as a name only, and the scheduler (which
+# unpickles the graph it is sent) and the workers (which run it) must import that module
+# themselves. This function writes a tiny module into the temporary folder and imports it from
+# there, a folder the cluster's processes do not look in, as the compute nodes would not see
+# your laptop's folder, and sends one of its functions to the cluster. Then it sends the file
+# itself with ``client.upload_file``, which stores it where the scheduler and every worker,
+# present and future, import it from. On a real cluster, install your modules in the
+# environment every node uses instead (e.g. ``pip install -e .`` of your project, on the
+# shared filesystem).
+import importlib
+
+from distributed.protocol import pickle as dask_pickle
+
+
+def try_a_function_from_a_module(client):
+    """What happens to a function imported from a module that only this process can import."""
+    module_file = Path(folder.name) / "trip_units.py"
+    module_file.write_text("def to_minutes(seconds):\n    return seconds / 60\n")
+    sys.path.insert(0, folder.name)
+    try:
+        trip_units = importlib.import_module("trip_units")
+    finally:
+        sys.path.remove(folder.name)
+    sent = {"where_am_i": dask_pickle.dumps(where_am_i), "to_minutes": dask_pickle.dumps(trip_units.to_minutes)}
+    try:
+        before = client.submit(trip_units.to_minutes, 600).result()
+    except Exception as error:  # raised by the scheduler, which cannot import trip_units
+        before = f"{type(error).__name__}: {str(error).split('.')[0]}"
+    client.upload_file(str(module_file))
+    after = client.submit(trip_units.to_minutes, 600, pure=False).result()  # a new task, not the failed one
+    return sent, before, after
+
+
+# %%
 # Run it
 # ------
 # Everything that needs the cluster happens inside one ``with`` block. The workers read the CSV
@@ -220,7 +265,14 @@ with cluster_by_hand(scheduler_file, n_workers=2) as client:
     trips_per_station = station_counts(files).compute()
     other_sees = connect_like_a_new_program(client.scheduler.address)
     print(f"another client, from the address alone, sees {other_sees} workers")
+    from_module = try_a_function_from_a_module(client)
 
+sent, before, after = from_module
+for name, pickled in sent.items():
+    how = "by cloudpickle, code and all" if b"cloudpickle" in pickled else "by pickle, module and name only"
+    print(f"{name}: {len(pickled)} bytes, {how}")
+print("to_minutes(600) before upload_file:", before)
+print("to_minutes(600) after upload_file:", after)
 trips_per_station.nlargest(5)
 
 # %%
@@ -357,15 +409,33 @@ print("a client with another certificate:", stranger.replace(tls_address, "the s
 #   workers; then wait for the processes.
 # - ``DASK_SCHEDULER_ADDRESS`` makes ``Client()`` connect to a running cluster: a script that
 #   calls a plain ``Client()`` can run on a cluster without changing a line.
+# - Functions of your script or notebook travel with the graph, code and all; functions from
+#   your own modules travel by name, so the scheduler and the workers must import those modules:
+#   install them where every node finds them (or send a file with ``client.upload_file``).
 # - Across a network you don't trust, use ``tls://`` with certificates and ``distributed.Security``;
 #   ``Security.temporary()`` tries it out on one machine.
-#
+
+# %%
 # Exercise
 # --------
-# Start the cluster by hand again, this time with three workers, and compute the average trip
-# duration in minutes per user type on it. Check that the scheduler knew three workers while
-# it ran.
-#
+# Start the cluster by hand again, with ``cluster_by_hand``, this time with three workers, and
+# compute on it the mean duration in minutes of the clean trips in ``files`` (as
+# ``station_counts`` cleans them), per user type. Put the means in ``answer`` (a pandas Series
+# indexed by user type) and the scheduler's own account of its cluster, taken inside the
+# ``with`` block while the workers run, in ``scheduler`` (the dict ``client.scheduler_info()``
+# returns). Then run the check below: it compares the means with a reference computed with
+# pandas from the same files, reads from the scheduler's account how many workers it had, with
+# how many threads and how much memory, where they listened and who started them, and says
+# what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+scheduler = None  # client.scheduler_info(), taken inside the with block
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("scheduler_and_workers", answer, scheduler=scheduler)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -373,9 +443,12 @@ print("a client with another certificate:", stranger.replace(tls_address, "the s
 #       with tempfile.TemporaryDirectory() as exercise_folder:
 #           exercise_file = Path(exercise_folder) / "scheduler.json"
 #           with cluster_by_hand(exercise_file, n_workers=3) as client:
-#               n_workers_seen = len(client.scheduler_info(n_workers=-1)["workers"])
+#               scheduler = client.scheduler_info()
 #               trips = dd.read_csv(files, dtype=trip_dtypes)
 #               clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
 #               by_usertype = clean.groupby("usertype")["tripduration"].mean() / 60
 #               minutes_by_usertype = by_usertype.compute()
-#       print(n_workers_seen, minutes_by_usertype.round(1), sep="\n")
+#       print(f"{scheduler['n_workers']} workers, {scheduler['total_threads']} threads")
+#       print(minutes_by_usertype.round(1))
+#       answer = minutes_by_usertype
+#       check("scheduler_and_workers", answer, scheduler=scheduler)

@@ -242,23 +242,42 @@ print(slurm_script.replace(slurm_address, "SCHEDULER_ADDRESS"))
 #   worker jobs for you; ``job_script()`` shows exactly what they will submit.
 # - Anything that listens (a scheduler, a dashboard) should listen only where it must be
 #   reached: loopback on one machine, the cluster's internal network on many.
-#
+
+# %%
 # Exercise
 # --------
-# Your cluster's nodes have 32 cores and 128 GB of memory, Slurm's partition for short jobs is
-# called ``short``, and your work is pandas-heavy. Configure a ``SLURMCluster`` whose jobs each
-# take a whole node for two hours, with 4 worker processes of 8 threads each, and print the job
-# script it would submit.
-#
+# Your cluster's nodes have 32 cores and 128 GiB of memory, of which Slurm lets a job use at
+# most 120 GiB (the rest is the system's); the partition for short jobs is called ``short``,
+# your project's account is ``my_project``, and the nodes talk to each other over InfiniBand,
+# ``ib0``. Configure a ``SLURMCluster`` whose jobs each take a whole node (all its cores, all
+# the memory a job may have) for two hours, as 4 worker processes of 8 threads each, with the
+# workers on ``ib0`` (the ``interface`` argument, which names the scheduler's network too unless
+# ``scheduler_options`` gives its host: keep ``scheduler_options=on_this_machine``, as this
+# machine has no ``ib0``). Put the job script it would submit in ``answer`` (a str,
+# ``cluster.job_script()``, taken inside the ``with`` block) and run the check below: it reads
+# the ``#SBATCH`` request and the ``dask worker`` command from your script, compares them with
+# the request stated here, and says what is wrong, without giving the answer away. Nothing is
+# submitted: dask-jobqueue writes the script without Slurm.
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("hpc_job_schedulers", answer)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
 #       with SLURMCluster(
-#           cores=32, processes=4, memory="128GB", walltime="02:00:00",
-#           queue="short", account="my_project",
+#           cores=32, processes=4, memory="120GiB", walltime="02:00:00",
+#           queue="short", account="my_project", interface="ib0",
 #           job_script_prologue=python_setup[1:], python="python",
 #           scheduler_options=on_this_machine,
 #       ) as cluster:
 #           exercise_script = cluster.job_script()
-#       print(exercise_script)
+#           exercise_address = cluster.scheduler_address
+#       print(exercise_script.replace(exercise_address, "SCHEDULER_ADDRESS"))
+#       answer = exercise_script
+#       check("hpc_job_schedulers", answer)
