@@ -1,8 +1,10 @@
 """Results checks for the lessons in examples/10_delayed: the delayed π equals a plain Python loop."""
 
+import functools
 import math
 import random
 
+import dask
 import numpy as np
 from tutorial_helpers.cores import granted_cores
 
@@ -35,7 +37,7 @@ def check_delayed_pi(namespace, files):
     exercise_seeds = range(100, 108)
     exercise_want = [count_inside(125_000, seed) for seed in exercise_seeds]
     assert namespace["exercise_computed"] == exercise_want
-    assert namespace["exercise_pi"] == 4 * sum(exercise_want) / 1_000_000
+    assert namespace["answer"] == namespace["exercise_pi"] == 4 * sum(exercise_want) / 1_000_000
 
 
 def check_delayed_speedup(namespace, files):
@@ -53,6 +55,10 @@ def check_delayed_speedup(namespace, files):
     assert all(n <= 8 for n in namespace["worker_counts"])
     assert all(len(s) == 3 for s in namespace["cluster_seconds"].values())
     assert len(namespace["serial_seconds"]) == 3 and len(namespace["big_chunk_seconds"]) == 3
+    # The exercise: one chunk per worker of the largest cluster, the same points in all.
+    assert len(namespace["exercise_tasks"]) == max_workers
+    assert namespace["answer"] == 4 * sum(namespace["big_chunk_counts"]) / n_points
+    assert abs(namespace["answer"] - math.pi) < 0.01
     np.testing.assert_allclose(speedups.loc[1, "vs 1 worker"], 1.0)
     np.testing.assert_allclose(
         speedups["vs serial"],
@@ -102,6 +108,158 @@ def check_delayed_pitfalls(namespace, files):
     assert namespace["total"] == 7.0
     for n, estimate in namespace["split_estimates"].items():
         assert estimate == 4 * sum(count_inside(total // n, seed) for seed in range(n)) / total
+    assert namespace["answer"] == namespace["split_estimates"]
+    assert len(namespace["exercise_timings"].timings) == 4
+
+
+# -- typical wrong answers to the exercises (tests/test_exercises.py) --------------------------------
+
+_counted = functools.cache(count_inside)
+
+
+def _pi(n_points, seeds):
+    seeds = list(seeds)
+    return 4 * sum(_counted(n_points // len(seeds), seed) for seed in seeds) / n_points
+
+
+def _decorated(n_points, seed):
+    @dask.delayed
+    def count_inside_lazy(n_points, seed):
+        return count_inside(n_points, seed)
+
+    return count_inside_lazy(n_points, seed)
+
+
+def _pi_plan(counts, n_points=1_000_000):
+    return dask.delayed(sum)(counts) * 4 / n_points
+
+
+def _seeds_of_the_lesson(files):
+    """Seeds 0 to 7, as in the lesson, not 100 to 107."""
+    counts = [_decorated(125_000, seed) for seed in range(8)]
+    return {"answer": _pi(1_000_000, range(8)), "plan": _pi_plan(counts)}
+
+
+def _one_seed_for_every_chunk(files):
+    """Seed 100 for all eight chunks (the instructor's question): the same points eight times."""
+    counts = [_decorated(125_000, 100) for _ in range(8)]
+    return {"answer": 4 * 8 * _counted(125_000, 100) / 1_000_000, "plan": _pi_plan(counts)}
+
+
+def _divided_by_one_chunk(files):
+    """The right counts, divided by the points of one chunk."""
+    counts = [_decorated(125_000, seed) for seed in range(100, 108)]
+    total = sum(_counted(125_000, seed) for seed in range(100, 108))
+    return {"answer": 4 * total / 125_000, "plan": _pi_plan(counts, 125_000)}
+
+
+def _not_decorated(files):
+    """Right estimate, but the plan calls dask.delayed(count_inside): no decorated function."""
+    counts = [dask.delayed(count_inside)(125_000, seed) for seed in range(100, 108)]
+    return {"answer": _pi(1_000_000, range(100, 108)), "plan": _pi_plan(counts)}
+
+
+def _computed_in_a_loop(files):
+    """Each chunk computed on its own in a loop: the only Delayed left is the last chunk."""
+    counts = [_decorated(125_000, seed) for seed in range(100, 108)]
+    answer = 4 * sum(c.compute(scheduler="sync") for c in counts) / 1_000_000
+    return {"answer": answer, "plan": counts[-1]}
+
+
+def _counts_as_the_plan(files):
+    """The computed counts passed as the plan: a list, not the Delayed estimate."""
+    return {"answer": _pi(1_000_000, range(100, 108)),
+            "plan": [_counted(125_000, seed) for seed in range(100, 108)]}
+
+
+def _simulated_pi(n_points, seed=0):
+    """A π estimate as plausible as counting ``n_points`` seeded points, drawn at once with NumPy."""
+    inside = np.random.default_rng(seed).binomial(n_points, math.pi / 4)
+    return 4 * inside / n_points
+
+
+def _speedup_sizes():
+    max_workers = min(granted_cores(), 8)
+    return max_workers, 4_000_000 * max_workers
+
+
+def _four_chunks_per_worker(files):
+    """The lesson's own run, four chunks per worker, passed as the exercise's."""
+    max_workers, n_points = _speedup_sizes()
+    tasks = [dask.delayed(count_inside)(1_000_000, seed) for seed in range(4 * max_workers)]
+    return {"answer": _simulated_pi(n_points), "tasks": tasks, "seconds": [1.0, 1.1, 1.2]}
+
+
+def _a_million_points_per_chunk(files):
+    """One chunk per worker, but of the lesson's million points: a quarter of the work."""
+    max_workers, _ = _speedup_sizes()
+    tasks = [dask.delayed(count_inside)(1_000_000, seed) for seed in range(max_workers)]
+    return {"answer": _simulated_pi(1_000_000 * max_workers), "tasks": tasks, "seconds": [1.0, 1.1, 1.2]}
+
+
+def _divided_by_one_chunk_of_the_run(files):
+    """The counts of one chunk per worker, divided by the points of one chunk."""
+    max_workers, n_points = _speedup_sizes()
+    estimate = _simulated_pi(n_points) * max_workers
+    tasks = [dask.delayed(count_inside)(n_points // max_workers, seed) for seed in range(max_workers)]
+    return {"answer": estimate, "tasks": tasks, "seconds": [1.0, 1.1, 1.2]}
+
+
+def _one_seed_per_run(files):
+    """Every chunk seeded 0."""
+    max_workers, n_points = _speedup_sizes()
+    tasks = [dask.delayed(count_inside)(n_points // max_workers, 0) for _ in range(max_workers)]
+    if max_workers == 1:  # one chunk cannot share its seed: time it once instead
+        return {"answer": _simulated_pi(n_points), "tasks": tasks, "seconds": [1.0]}
+    return {"answer": _simulated_pi(n_points), "tasks": tasks, "seconds": [1.0, 1.1, 1.2]}
+
+
+def _timed_once(files):
+    """The right run, timed once."""
+    max_workers, n_points = _speedup_sizes()
+    tasks = [dask.delayed(count_inside)(n_points // max_workers, seed) for seed in range(max_workers)]
+    return {"answer": _simulated_pi(n_points), "tasks": tasks, "seconds": [1.0]}
+
+
+_SPLITS = [2, 4, 8, 16]
+
+
+def _split_timings(splits):
+    from tutorial_helpers.timing import compare
+
+    return compare({f"{n} tasks": lambda n=n: _pi(400_000, range(n)) for n in splits}, warmup=0)
+
+
+def _without_sixteen(files):
+    """Only three splits."""
+    return {"answer": {n: _pi(400_000, range(n)) for n in _SPLITS[:3]}, "timings": _split_timings(_SPLITS[:3])}
+
+
+def _one_seed_for_every_task(files):
+    """Every task of a split seeded 0: the same points n times."""
+    answer = {n: 4 * n * _counted(400_000 // n, 0) / 400_000 for n in _SPLITS}
+    return {"answer": answer, "timings": _split_timings(_SPLITS)}
+
+
+def _lazy_estimates(files):
+    """The estimates as Delayed objects, never computed."""
+    answer = {n: dask.delayed(sum)([dask.delayed(count_inside)(400_000 // n, s) for s in range(n)]) * 4 / 400_000
+              for n in _SPLITS}
+    return {"answer": answer, "timings": _split_timings(_SPLITS)}
+
+
+def _two_splits_timed(files):
+    """Right estimates, but only two of the splits timed."""
+    return {"answer": {n: _pi(400_000, range(n)) for n in _SPLITS}, "timings": _split_timings(_SPLITS[:2])}
+
+
+WRONG_ANSWERS = {
+    "plot_01_delayed_pi": [_seeds_of_the_lesson, _one_seed_for_every_chunk, _divided_by_one_chunk,
+                           _not_decorated, _computed_in_a_loop, _counts_as_the_plan],
+    "plot_02_delayed_speedup": [_four_chunks_per_worker, _a_million_points_per_chunk,
+                                _divided_by_one_chunk_of_the_run, _one_seed_per_run, _timed_once],
+    "plot_03_delayed_pitfalls": [_without_sixteen, _one_seed_for_every_task, _lazy_estimates, _two_splits_timed],
+}
 
 
 CHECKS = {

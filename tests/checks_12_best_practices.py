@@ -1,7 +1,13 @@
 """Results checks for the lessons in examples/12_best_practices: every answer matches pandas."""
 
+import contextlib
+import logging
+from collections import Counter
+
+import dask
 import numpy as np
 import pandas as pd
+from dask.utils import key_split
 
 DTYPES = {"birth year": "float64", "end station id": "float64"}
 
@@ -117,6 +123,165 @@ def check_diagnosing_performance(namespace, files):
     assert tasks["load"] == tasks["count_routes"] == 3 and tasks["busiest_route"] == 1
     results = namespace["exercise_profile"].results
     assert namespace["longest_seconds"] == max(t.end_time - t.start_time for t in results) > 0
+
+
+# -- typical wrong answers to the exercises (tests/test_exercises.py) --------------------------------
+
+USERTYPES = ["Subscriber", "Customer"]
+
+
+@contextlib.contextmanager
+def _cluster():
+    """An in-process cluster like the lessons', quiet, for the wrong answers that need a client."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def _pandas_means(paths):
+    trips = _read(paths)
+    return trips.groupby("usertype")["tripduration"].mean().to_dict()
+
+
+def _compute_per_type(files):
+    """The colleague's loop, one compute() per user type, recorded in a task stream: files read twice."""
+    import dask.dataframe as dd
+    from distributed import get_task_stream
+
+    with _cluster():
+        trips = dd.read_csv(files[:2], dtype=DTYPES)
+        with get_task_stream() as stream:
+            means = {u: float(trips[trips["usertype"] == u]["tripduration"].mean().compute()) for u in USERTYPES}
+    return {"answer": means, "stream": stream}
+
+
+def _stream_of_nothing(files):
+    """The means computed before the get_task_stream block: the stream is empty."""
+    from distributed import get_task_stream
+
+    with _cluster():
+        with get_task_stream() as stream:
+            pass
+    return {"answer": _pandas_means(files[:2]), "stream": stream}
+
+
+def _means_in_minutes(files):
+    """The means divided by 60."""
+    return {"answer": {u: m / 60 for u, m in _pandas_means(files[:2]).items()}, "stream": None}
+
+
+def _means_of_every_month(files):
+    """All twelve files instead of ``few``."""
+    return {"answer": _pandas_means(files), "stream": None}
+
+
+def _lazy_means(files):
+    """The means left lazy in the dict."""
+    import dask.dataframe as dd
+
+    trips = dd.read_csv(files[:2], dtype=DTYPES)
+    return {"answer": {u: trips[trips["usertype"] == u]["tripduration"].mean() for u in USERTYPES}, "stream": None}
+
+
+ROUTE = ["start station name", "end station name"]
+
+
+@dask.delayed
+def load(path):
+    return pd.read_csv(path, usecols=ROUTE)
+
+
+@dask.delayed
+def count_routes(month):
+    return month.value_counts(ROUTE)
+
+
+@dask.delayed
+def busiest_route(counts):
+    total = pd.concat(counts).groupby(level=[0, 1]).sum()
+    return total.idxmax(), int(total.max())
+
+
+@dask.delayed
+def count_in_a_loop(months):
+    counts = Counter()
+    for month in months:
+        counts.update(zip(month["start station name"], month["end station name"]))
+    return counts.most_common(1)[0]
+
+
+def _profiled(pipeline):
+    from dask.diagnostics import Profiler
+
+    with Profiler() as profile:
+        pipeline.compute(scheduler="threads")
+    return profile
+
+
+def _tasks_and_longest(profile, name=key_split):
+    longest = max(profile.results, key=lambda task: task.end_time - task.start_time)
+    return (dict(Counter(name(task.key) for task in profile.results)),
+            (key_split(longest.key), longest.end_time - longest.start_time))
+
+
+def _fast(files):
+    return busiest_route([count_routes(load(path)) for path in files[:3]])
+
+
+def _profiled_the_slow_pipeline(files):
+    """The slow pipeline profiled instead of ``fast``."""
+    profile = _profiled(count_in_a_loop([load(path) for path in files[:3]]))
+    tasks, longest = _tasks_and_longest(profile)
+    return {"answer": tasks, "longest": longest, "profile": profile}
+
+
+def _profiled_on_the_cluster(files):
+    """``fast`` computed on the client's cluster inside the Profiler: it records nothing."""
+    from dask.diagnostics import Profiler
+
+    with _cluster():
+        with Profiler() as profile:
+            _fast(files).compute()
+    counts = Counter(key_split(key) for key in _fast(files).__dask_graph__())
+    return {"answer": dict(counts), "longest": None, "profile": profile}
+
+
+def _counted_by_whole_key(files):
+    """Tasks counted by their whole key: every key is unique."""
+    profile = _profiled(_fast(files))
+    tasks, longest = _tasks_and_longest(profile, name=str)
+    return {"answer": tasks, "longest": longest, "profile": profile}
+
+
+def _the_shortest_task(files):
+    """min instead of max: the shortest task given as the longest."""
+    profile = _profiled(_fast(files))
+    tasks, _ = _tasks_and_longest(profile)
+    shortest = min(profile.results, key=lambda task: task.end_time - task.start_time)
+    longest = max(profile.results, key=lambda task: task.end_time - task.start_time)
+    if key_split(shortest.key) == key_split(longest.key):  # same name: give its time wrong instead
+        return {"answer": tasks, "longest": (key_split(longest.key), shortest.end_time - shortest.start_time),
+                "profile": profile}
+    return {"answer": tasks, "longest": (key_split(shortest.key), shortest.end_time - shortest.start_time),
+            "profile": profile}
+
+
+def _longest_in_milliseconds(files):
+    """The longest task's time in milliseconds."""
+    profile = _profiled(_fast(files))
+    tasks, (name, seconds) = _tasks_and_longest(profile)
+    return {"answer": tasks, "longest": (name, seconds * 1000), "profile": profile}
+
+
+WRONG_ANSWERS = {
+    "plot_01_best_practices": [_compute_per_type, _stream_of_nothing, _means_in_minutes, _means_of_every_month,
+                               _lazy_means],
+    "plot_02_diagnosing_performance": [_profiled_the_slow_pipeline, _profiled_on_the_cluster, _counted_by_whole_key,
+                                       _the_shortest_task, _longest_in_milliseconds],
+}
 
 
 CHECKS = {

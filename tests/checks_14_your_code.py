@@ -1,7 +1,9 @@
 """Results checks for the lessons in examples/14_your_code: each "after" equals its "before"."""
 
+import functools
 from collections import Counter
 
+import dask
 import numpy as np
 import pandas as pd
 
@@ -51,6 +53,71 @@ def check_decision_guide(namespace, files):
     records = namespace["records"].sort_index()
     assert records["trips"].to_dict() == grid.max(axis=1).to_dict()
     assert records["day"].tolist() == grid.idxmax(axis=1).sort_index().tolist()
+
+
+# -- typical wrong answers to the exercise (tests/test_exercises.py) ---------------------------------
+
+
+@functools.cache
+def _trips_per_day(files):
+    """The lesson's station × day DataArray, built with pandas, and the same chunked as ``ds``."""
+    import xarray as xr
+
+    columns = ["starttime", "start station name"]
+    trips = pd.concat([pd.read_csv(path, usecols=columns, parse_dates=["starttime"]) for path in files])
+    trips = trips.rename(columns={"start station name": "station"})
+    table = trips.groupby(["station", trips["starttime"].dt.floor("D").rename("day")]).size()
+    in_memory = xr.DataArray.from_series(table).fillna(0).astype("int64")
+    return in_memory, in_memory.to_dataset(name="trips").chunk({"day": 92})
+
+
+def _records(day, trips):
+    return pd.DataFrame({"day": day.to_series(), "trips": trips.to_series()})
+
+
+def _right_lazy(files):
+    _, ds = _trips_per_day(tuple(files))
+    return ds["trips"].idxmax("day"), ds["trips"].max("day")
+
+
+def _summed_not_max(files):
+    """The station's total trips instead of its busiest day's."""
+    _, ds = _trips_per_day(tuple(files))
+    day, total = dask.compute(ds["trips"].idxmax("day"), ds["trips"].sum("day"), scheduler="sync")
+    return {"answer": _records(day, total), "lazy_parts": _right_lazy(files)}
+
+
+def _positions_not_days(files):
+    """argmax: the day's position, not its date."""
+    _, ds = _trips_per_day(tuple(files))
+    position, most = dask.compute(ds["trips"].argmax("day"), ds["trips"].max("day"), scheduler="sync")
+    return {"answer": _records(position, most), "lazy_parts": _right_lazy(files)}
+
+
+def _from_the_numpy_array(files):
+    """Right table, but reduced from trips_per_day, the NumPy-backed array, not the chunked ds."""
+    in_memory, _ = _trips_per_day(tuple(files))
+    day, most = in_memory.idxmax("day"), in_memory.max("day")
+    return {"answer": _records(day, most), "lazy_parts": (day, most)}
+
+
+def _top_three_only(files):
+    """Only the three stations with the highest record."""
+    day, most = dask.compute(*_right_lazy(files), scheduler="sync")
+    return {"answer": _records(day, most).nlargest(3, "trips"), "lazy_parts": _right_lazy(files)}
+
+
+def _along_station(files):
+    """Reduced along station instead of day: the busiest station of each day."""
+    _, ds = _trips_per_day(tuple(files))
+    lazy = ds["trips"].idxmax("station"), ds["trips"].max("station")
+    station, most = dask.compute(*lazy, scheduler="sync")
+    return {"answer": pd.DataFrame({"day": station.to_series(), "trips": most.to_series()}), "lazy_parts": lazy}
+
+
+WRONG_ANSWERS = {"plot_01_decision_guide": [
+    _summed_not_max, _positions_not_days, _from_the_numpy_array, _top_three_only, _along_station,
+]}
 
 
 CHECKS = {"plot_01_decision_guide": check_decision_guide}

@@ -186,9 +186,21 @@ print(f"4 chunks: π ≈ {pi_delayed:.5f}   8 chunks: π ≈ {pi_eight:.5f}")
 # Exercise
 # --------
 # ``dask.delayed`` also works as a decorator. Write ``count_inside_lazy``, decorated with
-# ``@dask.delayed``, estimate π from 1,000,000 points in 8 chunks with seeds 100 to 107, and
-# check that the counts equal those of the plain loop with the same seeds.
-#
+# ``@dask.delayed``, and estimate π from 1,000,000 points in 8 chunks of 125,000 with the seeds
+# 100 to 107: build the whole plan, the eight calls and their combination into π, as one
+# ``Delayed`` object, then compute it once. Put the estimate in ``answer`` (a float) and the
+# ``Delayed`` estimate you computed it from in ``exercise_plan``, and run the check below: it
+# recounts the same seeded chunks with a plain Python loop, looks at the calls in your plan, and
+# says what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+exercise_plan = None  # the Delayed estimate, before compute(): replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("delayed_pi", answer, plan=exercise_plan)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -200,9 +212,11 @@ print(f"4 chunks: π ≈ {pi_delayed:.5f}   8 chunks: π ≈ {pi_eight:.5f}")
 #
 #       exercise_seeds = range(100, 108)
 #       exercise_counts = [count_inside_lazy(1_000_000 // 8, seed) for seed in exercise_seeds]
-#       exercise_pi = dask.delayed(sum)(exercise_counts) * 4 / 1_000_000
-#       exercise_pi, exercise_computed = dask.compute(exercise_pi, exercise_counts)
+#       exercise_plan = dask.delayed(sum)(exercise_counts) * 4 / 1_000_000
+#       exercise_pi, exercise_computed = dask.compute(exercise_plan, exercise_counts)
 #       print(exercise_pi, exercise_computed == [count_inside(125_000, s) for s in exercise_seeds])
+#       answer = exercise_pi
+#       check("delayed_pi", answer, plan=exercise_plan)
 
 # %%
 # Close the cluster

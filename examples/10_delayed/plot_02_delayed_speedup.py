@@ -237,23 +237,47 @@ if __name__ == "__main__":
 #
 # Exercise
 # --------
-# Run the same total work with one chunk per worker instead of four, on the largest cluster
-# size, and compare its median time with the four-chunks-per-worker run above.
-#
+# Run the same total work, ``n_points``, with one chunk per worker instead of four, on the
+# largest cluster size (``max_workers`` workers, chunks seeded ``0`` to ``max_workers - 1``),
+# and compare its median time with the four-chunks-per-worker run above. Put the π estimate of
+# your last timed run in ``answer`` (a float), one run's ``Delayed`` calls in
+# ``exercise_tasks`` (a list) and the timed runs' wall times in ``exercise_seconds`` (a list of
+# seconds), and run the check below: it compares the estimate with π, within what that many
+# points allow, looks at the chunks of your run and at how often it was timed, and says what is
+# wrong, without giving the answer away. Like the rest of the lesson, the work and the check sit
+# under the ``__main__`` guard.
+answer = None  # your answer, computed: replace None
+exercise_tasks = None  # one run's Delayed calls of count_inside: replace None
+exercise_seconds = None  # the wall times of the timed runs: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+if __name__ == "__main__":
+    check("delayed_speedup", answer, tasks=exercise_tasks, seconds=exercise_seconds)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
-#       def one_chunk_per_worker():
+#       def one_chunk_tasks():
+#           """Fresh Delayed calls on every call: one chunk of n_points // max_workers per worker."""
 #           per_chunk = n_points // max_workers
-#           tasks = [dask.delayed(count_inside)(per_chunk, seed) for seed in range(max_workers)]
-#           return list(dask.compute(*tasks))
+#           return [dask.delayed(count_inside)(per_chunk, seed) for seed in range(max_workers)]
+#
+#
+#       def one_chunk_per_worker():
+#           return list(dask.compute(*one_chunk_tasks()))
 #
 #
 #       if __name__ == "__main__":
 #           with LocalCluster(n_workers=max_workers, threads_per_worker=1, host="127.0.0.1",
-#                             dashboard_address="127.0.0.1:0") as cluster, Client(cluster):
+#                             dashboard_address="127.0.0.1:0") as big_cluster, Client(big_cluster):
 #               dask.compute(*[dask.delayed(count_inside)(1_000, seed) for seed in seeds])
-#               big_chunk_seconds, _ = time_runs(one_chunk_per_worker)
+#               big_chunk_seconds, big_chunk_counts = time_runs(one_chunk_per_worker)
 #           print(f"{max_workers} chunks: {statistics.median(big_chunk_seconds):.2f} s, "
 #                 f"{n_chunks} chunks: {speedups.loc[max_workers, 'median (s)']:.2f} s")
+#           answer = 4 * sum(big_chunk_counts) / n_points
+#           exercise_tasks, exercise_seconds = one_chunk_tasks(), big_chunk_seconds
+#           check("delayed_speedup", answer, tasks=exercise_tasks, seconds=exercise_seconds)

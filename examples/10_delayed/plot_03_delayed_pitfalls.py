@@ -426,8 +426,20 @@ print(f"scaled {scaled}, sum {total}, original array still {data}")
 # --------
 # Find the fastest way to split the 400,000 points of pitfall 2 among 2, 4, 8 and 16 tasks on
 # the scheduler you have. Time the four with ``compare``, and check that every split gives an
-# estimate within 0.01 of π.
-#
+# estimate within 0.01 of π. Put the estimates in ``answer`` (a dict from the number of tasks
+# to the estimate that ``pi_in_tasks`` gives, a float) and what ``compare`` returned in
+# ``exercise_timings``, and run the check below: it recounts each split's seeded chunks with a
+# plain Python loop, looks at what was timed, and says what is wrong, without giving the answer
+# away.
+answer = None  # your answer, computed: replace None
+exercise_timings = None  # what compare returned: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("delayed_pitfalls", answer, timings=exercise_timings)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -437,6 +449,8 @@ print(f"scaled {scaled}, sum {total}, original array still {data}")
 #       split_estimates = {n: pi_in_tasks(n) for n in [2, 4, 8, 16]}
 #       print(split_estimates)
 #       assert all(abs(pi - np.pi) < 0.01 for pi in split_estimates.values())
+#       answer, exercise_timings = split_estimates, split_timings
+#       check("delayed_pitfalls", answer, timings=exercise_timings)
 
 # %%
 # Close the cluster

@@ -355,9 +355,26 @@ del whole_table
 #    trips = dd.read_csv(few, dtype=trip_dtypes)
 #    means = {u: trips[trips["usertype"] == u]["tripduration"].mean().compute() for u in usertypes}
 #
+# Put the means of your version in ``answer`` (a dict from user type to mean duration in
+# seconds, floats, over every trip of ``few``) and run it once more inside
+# ``with get_task_stream() as exercise_stream:`` (from ``dask.distributed``), which records every
+# task the cluster runs, then run the check below: it compares with pandas on the same two
+# files, counts in the task stream how often each block of CSV was read, and says what is
+# wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+exercise_stream = None  # the get_task_stream() of your run: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("best_practices", answer, stream=exercise_stream)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
+#
+#       from dask.distributed import get_task_stream
 #
 #       usertypes = ["Subscriber", "Customer"]
 #
@@ -378,13 +395,16 @@ del whole_table
 #       exercise_timings = compare(
 #           {"compute() per type": one_compute_each, "one dask.compute()": one_compute_for_all}
 #       )
-#       means = one_compute_for_all()
+#       with get_task_stream() as exercise_stream:
+#           means = one_compute_for_all()
 #       print(exercise_timings)
 #       print(exercise_timings.verdict(
 #           "one dask.compute()", "compute() per type",
 #           otherwise="Two months are read quickly, so reading them twice costs little.",
 #       ))
 #       print(means)
+#       answer = means
+#       check("best_practices", answer, stream=exercise_stream)
 
 # %%
 # Close the cluster

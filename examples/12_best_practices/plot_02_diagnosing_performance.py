@@ -362,8 +362,22 @@ print(f"a distributed task cost {distributed_vs_threads:.1f}× a threaded one he
 # Exercise
 # --------
 # Profile the fixed pipeline ``fast`` again, with ``Profiler`` only. Which task ran longest, and
-# for how long? How many tasks did each function name run?
-#
+# for how long? How many tasks did each function name run? Put the numbers of tasks in
+# ``answer`` (a dict from function name, as ``key_split`` gives it, to number of tasks), the
+# longest task in ``exercise_longest`` (a tuple of its function name and its seconds) and the
+# ``Profiler`` in ``exercise_profile``, and run the check below: it counts the tasks the pipeline
+# must run from the files it reads, reads your profile for the longest task, and says what is
+# wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+exercise_longest = None  # (function name, seconds) of the longest task: replace None
+exercise_profile = None  # the Profiler of your run: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("diagnosing_performance", answer, longest=exercise_longest, profile=exercise_profile)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -377,6 +391,8 @@ print(f"a distributed task cost {distributed_vs_threads:.1f}× a threaded one he
 #       tasks_per_name = Counter(key_split(task.key) for task in exercise_profile.results)
 #       print(f"longest: {key_split(longest.key)}, {longest_seconds:.3f} s")
 #       print(dict(tasks_per_name))
+#       answer, exercise_longest = dict(tasks_per_name), (key_split(longest.key), longest_seconds)
+#       check("diagnosing_performance", answer, longest=exercise_longest, profile=exercise_profile)
 
 # %%
 # Close the cluster

@@ -422,17 +422,33 @@ plt.tight_layout()
 # --------
 # On which day did each station have the most trips, and how many were there? Answer from
 # ``ds`` with Xarray's ``idxmax`` and ``max`` along ``day``, computed together in one pass, and
-# list the three stations with the highest daily record.
-#
+# list the three stations with the highest daily record. Put the whole table in ``answer`` (a
+# pandas DataFrame indexed by station, with the columns ``day``, a date, and ``trips``, an
+# int, one row per station) and the two lazy results, before computing, in
+# ``exercise_lazy_parts`` (a tuple), and run the check below: it counts the trips per station
+# per day with pandas from the same files, looks at your lazy results, and says what is wrong,
+# without giving the answer away.
+answer = None  # your answer, computed: replace None
+exercise_lazy_parts = None  # (the lazy idxmax, the lazy max), before computing: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("decision_guide", answer, lazy_parts=exercise_lazy_parts)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
 #       busiest_day = ds["trips"].idxmax("day")
 #       most_trips = ds["trips"].max("day")
+#       exercise_lazy_parts = (busiest_day, most_trips)
 #       busiest_day, most_trips = dask.compute(busiest_day, most_trips)
 #       records = pd.DataFrame({"day": busiest_day.to_series(), "trips": most_trips.to_series()})
 #       print(records.nlargest(3, "trips"))
+#       answer = records
+#       check("decision_guide", answer, lazy_parts=exercise_lazy_parts)
 
 # %%
 # Close the cluster
