@@ -64,3 +64,74 @@ def check_array_out_of_core(namespace, files):
 
 
 CHECKS = {"plot_01_array_chunks": check_array_chunks, "plot_02_array_out_of_core": check_array_out_of_core}
+
+
+# -- typical wrong answers to the exercises (tests/test_exercises.py) ------------------------------
+
+
+def _lesson_data():
+    return np.random.default_rng(42).random((1000, 200, 6))  # lesson 3.1's array, from its seed
+
+
+def _mean_of(chunks):
+    chunked = dask.array.from_array(_lesson_data(), chunks=chunks)
+    return {"answer": chunked.mean(axis=2).compute(scheduler="sync"), "chunked": chunked}
+
+
+def _quantities_split_in_two(files):
+    return _mean_of((50, 200, 3))  # the lesson's a40: the mean must combine the two halves
+
+
+def _one_quantity_per_chunk(files):
+    return _mean_of((50, 200, 1))
+
+
+def _not_fifty_time_steps(files):
+    return _mean_of((100, 200, 6))  # combines nothing, but not the chunks asked for
+
+
+def _mean_over_time(files):
+    chunked = dask.array.from_array(_lesson_data(), chunks=(50, 200, 6))
+    return {"answer": chunked.mean(axis=0).compute(scheduler="sync"), "chunked": chunked}
+
+
+def _mean_not_computed(files):
+    chunked = dask.array.from_array(_lesson_data(), chunks=(50, 200, 6))
+    return {"answer": chunked.mean(axis=2), "chunked": chunked}
+
+
+def _no_chunked_array(files):
+    return {"answer": _lesson_data().mean(axis=2)}  # NumPy's answer, no Dask array to look at
+
+
+def _big():
+    return dask.array.random.default_rng(2019).random((20_000, 20_000))  # lesson 3.2's, not computed
+
+
+def _what_theory_says(files):
+    return {"answer": (1 / 12**0.5, 1.0)}
+
+
+def _pair_not_computed(files):
+    big = _big()
+    return {"answer": (big.std(), big.max())}
+
+
+def _std_and_max_of_the_small_array(files):
+    small = dask.array.random.default_rng(0).random((2_000, 2_000), chunks=(500, 2_000))  # the lesson's x
+    return {"answer": tuple(float(v) for v in dask.compute(small.std(), small.max(), scheduler="threads"))}
+
+
+def _max_then_std(files):
+    from tutorial_helpers.exercises.array import _big_std_and_max  # the values, NumPy's, in the wrong order
+
+    std, top = _big_std_and_max()
+    return {"answer": (top, std)}
+
+
+WRONG_ANSWERS = {
+    "plot_01_array_chunks": [_quantities_split_in_two, _one_quantity_per_chunk, _not_fifty_time_steps,
+                             _mean_over_time, _mean_not_computed, _no_chunked_array],
+    "plot_02_array_out_of_core": [_what_theory_says, _pair_not_computed, _std_and_max_of_the_small_array,
+                                  _max_then_std],
+}

@@ -95,3 +95,73 @@ def _check_take_reads_lazily(lines, json_paths):
 
 
 CHECKS = {"plot_01_bag_json": check_bag_json}
+
+
+# -- typical wrong answers to the exercises (tests/test_exercises.py) ------------------------------
+
+
+def _means(trips, scale=60):
+    seconds, counts = defaultdict(int), Counter()
+    for user, duration, _ in trips:
+        seconds[user] += duration
+        counts[user] += 1
+    return {user: seconds[user] / counts[user] / scale for user in counts}
+
+
+def _clean_trips(files):
+    return _reference(bikes.json_files(files[0].parent))[2]
+
+
+def _every_usable_trip(files):
+    _, valid, _ = _reference(bikes.json_files(files[0].parent))
+    return {"answer": _means(valid)}  # the trips the DataFrame dropped are in
+
+
+def _seconds_not_minutes(files):
+    return {"answer": _means(_clean_trips(files), scale=1)}
+
+
+def _pairs_not_divided(files):
+    seconds, counts = defaultdict(int), Counter()
+    for user, duration, _ in _clean_trips(files):
+        seconds[user] += duration
+        counts[user] += 1
+    return {"answer": {user: (seconds[user], counts[user]) for user in counts}}
+
+
+def _clean_bag(files):
+    import dask.bag as db
+
+    def parse(line):
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError:
+            return None
+
+    def usable(record):
+        return (record is not None and all(key in record for key in ("tripduration", "start", "user"))
+                and isinstance(record["tripduration"], int))
+
+    def kept(record):
+        return record["tripduration"] > 0 and record["end"] is not None
+
+    return db.read_text(bikes.json_files(files[0].parent)).map(parse).filter(usable).filter(kept)
+
+
+def _with_groupby(files):
+    def mean_minutes(group):
+        user, records = group
+        return user, sum(record["tripduration"] for record in records) / len(records) / 60
+
+    grouped = _clean_bag(files).groupby(lambda record: record["user"]["type"]).map(mean_minutes)
+    return {"answer": dict(grouped.compute(scheduler="sync")), "bag": grouped}  # right numbers, a shuffle
+
+
+def _no_bag_given(files):
+    return {"answer": _means(_clean_trips(files))}
+
+
+WRONG_ANSWERS = {
+    "plot_01_bag_json": [_every_usable_trip, _seconds_not_minutes, _pairs_not_divided, _with_groupby,
+                         _no_bag_given],
+}

@@ -279,12 +279,23 @@ print(
 #   memory: faster follow-up questions, paid for in memory. The tables above measured both sides.
 # - Some operations are approximate or missing in parallel: an exact ``median`` over many
 #   partitions is one, so Dask offers ``median_approximate``.
-#
+
+# %%
 # Exercise
 # --------
-# Which start station has the highest share of customer (non-subscriber) trips, among stations
-# with at least 1,000 trips? Compute it with one ``compute()`` call.
-#
+# Which start station has the highest share of customer (non-subscriber) trips, among the
+# stations where at least 1 % of all clean trips start? Compute it from ``clean`` with one
+# ``compute()`` call. Put your answer in ``answer`` (the station's name, a ``str``) and run the
+# check below: it compares with a reference computed with pandas from the same files and says
+# what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("same_with_dask", answer)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -292,8 +303,12 @@ print(
 #       is_customer = (clean["usertype"] == "Customer").astype("int64")
 #       by_station = is_customer.groupby(clean["start station name"]).agg(["sum", "count"])
 #       by_station = by_station.compute()
-#       busy = by_station[by_station["count"] >= 1000]
-#       print((busy["sum"] / busy["count"]).sort_values().tail(1))
+#       # Every clean trip has a start station: the counts add up to all clean trips.
+#       busy = by_station[by_station["count"] >= 0.01 * by_station["count"].sum()]
+#       customer_share = busy["sum"] / busy["count"]
+#       print(customer_share.sort_values().tail(3))
+#       answer = customer_share.idxmax()
+#       check("same_with_dask", answer)
 
 # %%
 # Close the cluster

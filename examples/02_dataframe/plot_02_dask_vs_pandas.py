@@ -237,13 +237,27 @@ pd.testing.assert_series_equal(
 # - A cluster's scheduler costs more per task than Dask's local threads, and gives a dashboard,
 #   memory limits and room to grow in exchange.
 # - Check that the fast version gives the same answer as the slow one.
-#
+
+# %%
 # Exercise
 # --------
 # Date parsing is a large part of the work above. Count the trips per start station again for
 # all twelve files, but without ``parse_dates`` (the count does not need dates), with the
-# pandas loop and with Dask on threads. Does Dask gain more or less over pandas than above?
-#
+# pandas loop and with Dask on threads, and time both with ``compare``. Does Dask gain more or
+# less over pandas than above? Put Dask's count in ``answer`` (a pandas Series of clean trips
+# per start station name, over all twelve files) and the Dask Series you computed it from in
+# ``counts``, then run the check below: it compares with a reference computed with pandas from
+# the same files, looks at how ``counts`` reads them, and says what is wrong, without giving
+# the answer away.
+answer = None  # your answer, computed: replace None
+counts = None  # the Dask Series, before compute(): replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("dask_vs_pandas", answer, counts=counts)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -257,16 +271,15 @@ pd.testing.assert_series_equal(
 #           return pd.concat(counts).groupby(level=0).sum()
 #
 #
-#       def dask_counts_no_dates(paths, **compute_options):
+#       def dask_counts_no_dates(paths):
 #           trips = dd.read_csv(paths, dtype=trip_dtypes)
 #           clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
-#           counts = clean["start station name"].value_counts(split_out=1)
-#           return counts.compute(**compute_options)
+#           return clean["start station name"].value_counts(split_out=1)
 #
 #
 #       no_dates = compare({
 #           "pandas loop, no dates": lambda: pandas_loop_no_dates(files),
-#           "Dask threads, no dates": lambda: dask_counts_no_dates(files, scheduler="threads"),
+#           "Dask threads, no dates": lambda: dask_counts_no_dates(files).compute(scheduler="threads"),
 #       })
 #       print(no_dates)
 #       print("without dates:", no_dates.verdict("Dask threads, no dates", "pandas loop, no dates"))
@@ -275,6 +288,9 @@ pd.testing.assert_series_equal(
 #       # Without dates each read is shorter, so Dask's fixed overhead is a larger share of
 #       # the time, and pandas now reads each file of 5 MiB or more on its own threads: the
 #       # pandas loop is parallel too. Which effect shows depends on the machine.
+#       counts = dask_counts_no_dates(files)
+#       answer = counts.compute(scheduler="threads")
+#       check("dask_vs_pandas", answer, counts=counts)
 
 # %%
 # Close the cluster

@@ -231,14 +231,27 @@ print("after computing:", picked_values.shape, "the same values as NumPy")
 #   enough to fit in memory several at a time; ``"auto"`` aims at ``array.chunk-size``.
 # - NumPy code mostly carries over, including ``np.*`` functions; ``compute()`` returns NumPy
 #   arrays. Where sizes depend on the data (boolean masks), shapes are unknown until computed.
-#
+
+# %%
 # Exercise
 # --------
 # You will often need the mean over the six quantities (``axis=2``) for each time step and
-# sensor. Choose a chunk shape of 50 time steps for which that mean needs no combining at all,
-# check with ``graph_size`` and a drawing (one independent chain per chunk), and check the
-# result against NumPy.
-#
+# sensor. Split ``data`` into chunks of 50 time steps, in a shape for which that mean needs no
+# combining at all; check with ``graph_size`` (no task that combines) or a drawing (one
+# independent chain per chunk), and compute the mean. Put the computed mean in ``answer`` (a NumPy array of 1000 time steps ×
+# 200 sensors) and your chunked Dask array in ``chunked``, then run the check below: it
+# compares with NumPy's mean of the same array, made again from the same seed, looks at the
+# chunks of ``chunked`` and the tasks of its mean, and says what is wrong, without giving the
+# answer away.
+answer = None  # your answer, computed: replace None
+chunked = None  # your Dask array, chunked: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("array_chunks", answer, chunked=chunked)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -247,8 +260,9 @@ print("after computing:", picked_values.shape, "the same values as NumPy")
 #       a20 = da.from_array(data, chunks=(50, 200, 6))
 #       mean20 = a20.mean(axis=2)
 #       print(a20.npartitions, "chunks:", graph_size(mean20))
-#       mean20.visualize(rankdir="LR")
-#       np.testing.assert_allclose(mean20.compute(), data.mean(axis=2))
+#       answer = mean20.compute()
+#       np.testing.assert_allclose(answer, data.mean(axis=2))
+#       check("array_chunks", answer, chunked=a20)
 
 # %%
 # Close the cluster

@@ -265,13 +265,27 @@ if __name__ == "__main__":
 #   ``if __name__ == "__main__":``: Dask's processes are fresh Pythons that import the script.
 # - ``compute(scheduler="synchronous")`` runs everything in one thread: the easiest way to debug
 #   a failing task with ``pdb`` or ``print``.
-#
+
+# %%
 # Exercise
 # --------
 # Compute the standard deviation and the largest value of ``big`` in one pass (use
 # ``dask.compute``). The standard deviation of uniform random numbers in [0, 1) is 1/√12; how
-# close do you get?
-#
+# close do you get? Put the pair in ``answer`` (a tuple of two numbers: the standard deviation,
+# then the largest value) and run the check below: it compares with a reference that NumPy
+# computes chunk by chunk from the same seeded generator as ``big`` (every chunk's numbers made
+# again, a few seconds), and says what is wrong, without giving the answer away. As everywhere
+# in this lesson, the lines that compute stay under ``if __name__ == "__main__":``.
+if __name__ == "__main__":
+    answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+if __name__ == "__main__":
+    check("array_out_of_core", answer)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -279,6 +293,8 @@ if __name__ == "__main__":
 #       if __name__ == "__main__":  # in a script: worker processes re-import it
 #           big_std, big_max = dask.compute(big.std(), big.max())
 #           print(f"std {big_std:.6f} (1/√12 = {1 / 12 ** 0.5:.6f}), max {big_max:.9f}")
+#           answer = (big_std, big_max)
+#           check("array_out_of_core", answer)
 
 # %%
 # Close the cluster

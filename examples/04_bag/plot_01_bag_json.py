@@ -383,13 +383,29 @@ if __name__ == "__main__":
 # - Bags run on processes (without a cluster) or on a cluster's workers; pure-Python work holds
 #   the GIL, so give them worker processes. In a script, put the lines that start the cluster
 #   or compute under ``if __name__ == "__main__":``.
-#
+
+# %%
 # Exercise
 # --------
 # Using ``foldby`` on ``trips``, compute the mean trip duration in minutes of each user type,
 # keeping only the trips the DataFrame kept (positive duration, an end station). It should
-# match ``minutes_by_usertype``. Hint: fold into a ``(seconds, count)`` pair.
-#
+# match ``minutes_by_usertype``. Hint: fold into a ``(seconds, count)`` pair. Put the means in
+# ``answer`` (a ``dict`` from user type to minutes) and the bag ``foldby`` returned in
+# ``folded``, then run the check below: it compares with a reference computed with plain
+# Python's ``json`` from the same files, looks at how ``folded`` groups, and says what is
+# wrong, without giving the answer away. The lines that compute stay under
+# ``if __name__ == "__main__":``.
+if __name__ == "__main__":
+    answer = None  # your answer, computed: replace None
+    folded = None  # the bag foldby returned, before compute(): replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+if __name__ == "__main__":
+    check("bag_json", answer, bag=folded)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -411,6 +427,8 @@ if __name__ == "__main__":
 #       if __name__ == "__main__":  # in a script: worker processes re-import it
 #           foldby_minutes = {user: s / n / 60 for user, (s, n) in totals.compute()}
 #           print(foldby_minutes)
+#           answer = foldby_minutes
+#           check("bag_json", answer, bag=totals)
 
 # %%
 # Close the cluster
