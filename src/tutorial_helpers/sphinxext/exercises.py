@@ -6,7 +6,7 @@ that ends with the same check. The page shows what a learner sees before answeri
 check cell, :data:`scraper` (a sphinx-gallery image scraper, which runs after every code block)
 runs the lesson's solutions in a copy of the lesson's namespace, as a learner pasting them would.
 A solution whose check raises fails the lesson, and so the strict build; what it prints is not
-shown on the page, and the files it writes are removed.
+shown on the page; the files it writes, the graphs and figures it draws are removed.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ import contextlib
 import io
 import re
 import shutil
+import sys
 import textwrap
 from pathlib import Path
+
+from tutorial_helpers.sphinxext import graphs
 
 _SOLUTION = re.compile(r"^# \.\. dropdown:: Solution\n#\n#    \.\. code-block:: python\n#\n((?:#       .*\n|#\n)+)", re.M)
 _CHECK_CALL = re.compile(r"^\s*check\(", re.M)
@@ -71,6 +74,10 @@ class SolutionCheck:
         finally:
             for path in set(folder.iterdir()) - before:
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
+            # Nor do the graphs and figures it draws belong under the page's next code block.
+            graphs.forget_drawn_graphs()
+            if "matplotlib.pyplot" in sys.modules:
+                sys.modules["matplotlib.pyplot"].close("all")
         return ""
 
 

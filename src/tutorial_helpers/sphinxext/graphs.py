@@ -39,6 +39,11 @@ def reset_capture(gallery_conf: dict, fname: str | None, when: str) -> None:
     dask.dot.graphviz_to_file = _draw_in_memory if when == "before" else _write_graph_file
 
 
+def forget_drawn_graphs() -> None:
+    """Drop the graphs drawn since the last code block, unshown (code that is not the page's drew them)."""
+    _drawn_svgs.clear()
+
+
 def alt_text(code: str) -> str:
     """Alt text for the graphs a code block drew, from the ``visualize`` calls in it."""
     calls = [call.strip() for call in _VISUALIZE_CALL.findall(code)]
