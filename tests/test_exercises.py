@@ -27,8 +27,8 @@ WRONG_ANSWERS = _wrong_answers()
 CHECKED = [lesson for lesson in LESSONS if lesson.stem in exercises.exercises()]
 
 
-def test_every_checked_exercise_is_a_lessons_and_meets_a_wrong_answer():
-    assert set(exercises.exercises()) <= {lesson.stem for lesson in LESSONS}
+def test_every_lessons_exercise_has_a_check_that_meets_a_wrong_answer():
+    assert set(exercises.exercises()) == {lesson.stem for lesson in LESSONS}
     assert set(exercises.exercises()) == set(WRONG_ANSWERS), "every check is tested with a wrong answer"
 
 
