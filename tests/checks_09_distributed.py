@@ -77,8 +77,18 @@ def check_processes_threads(namespace, files):
     assert_same_frame(namespace["result"], station_minutes(files[4:12]))
     assert [t.name for t in namespace["shape_timings"].timings] == [f"{w} × {t}" for w, t in shapes]
     assert all(len(t.seconds) == 3 for t in namespace["shape_timings"].timings)
-    # Exercise
-    assert [t.name for t in namespace["plain_timings"].timings] == [f"1 × {cores}", f"{cores} × 1"]
+    # Exercise (its solution run after the lesson): both shapes timed, each on worker processes that
+    # share the job's 4 GiB evenly, the answer pandas', the faster shape read from the learner's table.
+    plain = namespace["plain_timings"]
+    assert [t.name for t in plain.timings] == [f"1 × {cores}", f"{cores} × 1"]
+    assert all(len(t.seconds) == 3 for t in plain.timings)
+    for name, info in namespace["plain_clusters"].items():
+        workers = list(info["workers"].values())
+        assert f"{len(workers)} × {workers[0]['nthreads']}" == name
+        assert all(w["nanny"] for w in workers)
+        assert {w["memory_limit"] for w in workers} == {parse_bytes("4GiB") // len(workers)}
+    assert_same_frame(namespace["answer"], station_minutes(files[4:12]))
+    assert namespace["faster"] == min(plain.timings, key=lambda t: t.median).name
 
 
 def check_worker_memory(namespace, files):
@@ -105,7 +115,7 @@ CHECKS = {
 }
 
 
-# -- typical wrong answers to the exercises of 9.1 and 9.3 (tests/test_exercises.py) --------------
+# -- typical wrong answers to the exercises of 9.1, 9.2 and 9.3 (tests/test_exercises.py) ---------
 
 @functools.cache
 def _reports_folder() -> tempfile.TemporaryDirectory:
@@ -205,7 +215,100 @@ def _the_whole_table(files):
     return {"answer": table, "memory": table}
 
 
+def _parsed_minutes(files):
+    import dask.dataframe as dd
+
+    dates = ["starttime", "stoptime"]
+    trips = dd.read_csv(files, usecols=[*dates, "start station name"], parse_dates=dates)
+    minutes = (trips["stoptime"] - trips["starttime"]).dt.total_seconds() / 60
+    return minutes.groupby(trips["start station name"]).agg(["count", "mean"]).compute()
+
+
+def _cluster(n_workers, threads, **options):
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=n_workers, threads_per_worker=threads, host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL, **options)
+
+
+@functools.cache
+def _measured_shapes(files):
+    """The exercise done right on the small data: both shapes timed on worker processes sharing 4 GiB."""
+    import time
+
+    from distributed import Client
+    from tutorial_helpers.timing import Timing, Timings
+
+    cores = min(granted_cores(), 8)
+    rows, clusters, answer = [], {}, None
+    for w, t in [(1, cores), (cores, 1)]:
+        with _cluster(w, t, memory_limit=parse_bytes("4GiB") // w) as cluster, Client(cluster) as client:
+            client.wait_for_workers(w)
+            _parsed_minutes(files[:1])
+            seconds = []
+            for _ in range(3):
+                start = time.perf_counter()
+                answer = _parsed_minutes(files[4:12])
+                seconds.append(time.perf_counter() - start)
+            clusters[f"{w} × {t}"] = client.scheduler_info()
+        rows.append(Timing(f"{w} × {t}", tuple(seconds), None))
+    timings = Timings(rows, repeat=3, warmup=1, measured_on="a test")
+    faster = min(rows, key=lambda row: row.median).name
+    return cores, {"answer": answer, "timings": timings, "clusters": clusters, "faster": faster}
+
+
+def _right_but(files, **changed):
+    cores, right = _measured_shapes(tuple(files))
+    return {**right, "clusters": dict(right["clusters"]), **changed}
+
+
+def _over_every_month(files):
+    """Every month read, not the lesson's ``months`` (May to December)."""
+    return _right_but(files, answer=station_minutes(files))
+
+
+def _the_whole_tuple(files):
+    """What time_cluster returned, (seconds, result, info), as the answer instead of its result."""
+    right = _right_but(files)
+    name = right["faster"]
+    return {**right, "answer": (right["timings"][name].seconds, right["answer"], right["clusters"][name])}
+
+
+def _cluster_info_of(files, **options):
+    """The right measurement, but the many-workers shape's description from a cluster started with ``options``."""
+    cores = min(granted_cores(), 8)
+    from distributed import Client
+
+    with _cluster(cores, 1, **options) as cluster, Client(cluster) as client:
+        client.wait_for_workers(cores)
+        info = client.scheduler_info()
+    right = _right_but(files)
+    right["clusters"][f"{cores} × 1"] = info
+    return right
+
+
+def _job_memory_on_every_worker(files):
+    """memory_limit="4GiB" on each of the workers: LocalCluster's memory_limit is per worker."""
+    return _cluster_info_of(files, memory_limit="4GiB")
+
+
+def _workers_as_threads(files):
+    """The many-workers shape copied from the course's usual cell, processes=False: threads, not processes."""
+    cores = min(granted_cores(), 8)
+    return _cluster_info_of(files, memory_limit=parse_bytes("4GiB") // cores, processes=False, protocol="tcp")
+
+
+def _the_expected_winner(files):
+    """The shape one expects to win named as faster, though the learner's own table gives it the higher median."""
+    right = _right_but(files)
+    slower = max(right["timings"].timings, key=lambda row: row.median).name
+    return {**right, "faster": slower}
+
+
 WRONG_ANSWERS = {
+    "plot_02_processes_threads": [
+        _over_every_month, _the_whole_tuple, _job_memory_on_every_worker, _workers_as_threads, _the_expected_winner,
+    ],
     "plot_01_local_cluster": [
         _usertype_in_seconds, _usertype_over_every_month, _report_on_the_lessons_cluster, _computed_after_the_report,
     ],

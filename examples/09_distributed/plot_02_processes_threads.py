@@ -184,13 +184,16 @@ shapes = [(w, cores // w) for w in range(1, cores + 1) if cores % w == 0]
 # ------------------------
 # Start the cluster, warm it up with one untimed run on one file (each worker imports pandas on
 # its first task), then time three runs and close it. Only the runs are timed: a cluster starts
-# once per program, and its start-up tells nothing about the work.
+# once per program, and its start-up tells nothing about the work. It returns the runs' times,
+# the result, and the scheduler's description of the cluster (``client.scheduler_info()``: each
+# worker with its threads and memory limit), taken before the cluster closes. Other keywords,
+# such as ``memory_limit``, go to ``LocalCluster``.
 
 
-def time_cluster(n_workers, threads_per_worker, workload=station_minutes, repeat=3):
+def time_cluster(n_workers, threads_per_worker, workload=station_minutes, repeat=3, **cluster_options):
     with LocalCluster(
         n_workers=n_workers, threads_per_worker=threads_per_worker,
-        host="127.0.0.1", dashboard_address="127.0.0.1:0",
+        host="127.0.0.1", dashboard_address="127.0.0.1:0", **cluster_options,
     ) as cluster, Client(cluster) as client:
         client.wait_for_workers(n_workers)
         workload(all_files[:1])  # warm-up, not timed
@@ -199,7 +202,8 @@ def time_cluster(n_workers, threads_per_worker, workload=station_minutes, repeat
             start = time.perf_counter()
             result = workload(months)
             seconds.append(time.perf_counter() - start)
-    return seconds, result
+        info = client.scheduler_info()
+    return seconds, result, info
 
 
 # %%
@@ -213,7 +217,7 @@ from tutorial_helpers.timing import Timing, Timings
 if __name__ == "__main__":
     seconds_by_shape, results = {}, {}
     for shape in shapes:
-        seconds_by_shape[shape], results[shape] = time_cluster(*shape)
+        seconds_by_shape[shape], results[shape], _ = time_cluster(*shape)
     result, *others = results.values()
     for other in others:  # the same answer, up to rounding: the sums may add up in another order
         pd.testing.assert_frame_equal(other.sort_index(), result.sort_index())
@@ -316,11 +320,35 @@ if __name__ == "__main__":
 #
 # Exercise
 # --------
-# Let ``read_csv`` parse the dates instead (``parse_dates=dates``), which the measurement
-# above found to hold the GIL far less than ``to_datetime``. Time that version of
-# ``station_minutes`` on one worker with all the cores as threads and on one worker per core,
-# with ``time_cluster``, and let ``verdict`` say which won now.
+# Let ``read_csv`` parse the dates instead (``parse_dates=dates``): the measurement above shows
+# how much of the GIL that step holds next to ``pd.to_datetime``. Write that version of
+# ``station_minutes``, ``station_minutes_parsed``, with the same result, and time it with
+# ``time_cluster`` on two shapes of all ``cores``: one worker process with ``cores`` threads, and
+# ``cores`` worker processes with one thread each. Give each shape the job's 4 GiB of memory,
+# split evenly between its workers (``memory_limit`` is per worker). Put into
 #
+# - ``answer``: the result of ``station_minutes_parsed`` (a pandas DataFrame of ``count`` and
+#   ``mean`` minutes per start station);
+# - ``plain_timings``: a ``Timings`` of the two shapes, rows named as in the table above
+#   (``f"1 × {cores}"`` and ``f"{cores} × 1"``), and let its ``verdict`` say which won now;
+# - ``plain_clusters``: each timed cluster's ``scheduler_info()``, in a dict by the same names;
+# - ``faster``: the name of the row with the lower median in your table.
+#
+# Then run the check below: it compares the result with a reference computed with pandas from the
+# same files, reads each cluster's workers, threads and memory limits from its
+# ``scheduler_info()``, and reads your own table to judge ``faster``; it says what is wrong
+# without giving the answer away.
+if __name__ == "__main__":
+    answer = None  # your answer, computed: replace None
+    plain_timings = plain_clusters = faster = None  # your measurement and your reading of it: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+if __name__ == "__main__":
+    check("processes_threads", answer, timings=plain_timings, clusters=plain_clusters, faster=faster)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -332,13 +360,17 @@ if __name__ == "__main__":
 #
 #
 #       if __name__ == "__main__":
-#           plain = {
-#               f"{w} × {t}": time_cluster(w, t, workload=station_minutes_parsed)[0]
-#               for w, t in [(1, cores), (cores, 1)]
-#           }
+#           plain_seconds, plain_clusters = {}, {}
+#           for w, t in [(1, cores), (cores, 1)]:
+#               name = f"{w} × {t}"
+#               plain_seconds[name], answer, plain_clusters[name] = time_cluster(
+#                   w, t, workload=station_minutes_parsed, memory_limit=4 * 2**30 // w,  # bytes per worker
+#               )
 #           plain_timings = Timings(
-#               [Timing(name, tuple(s), None) for name, s in plain.items()], repeat=3, warmup=1,
-#               measured_on=f"one LocalCluster per row, on {cores} cores",
+#               [Timing(name, tuple(s), None) for name, s in plain_seconds.items()], repeat=3, warmup=1,
+#               measured_on=f"one LocalCluster per row, on {cores} cores, 4 GiB in all",
 #           )
 #           print(plain_timings)
 #           print(plain_timings.verdict(f"1 × {cores}", f"{cores} × 1"))
+#           faster = min(plain_timings.timings, key=lambda row: row.median).name
+#           check("processes_threads", answer, timings=plain_timings, clusters=plain_clusters, faster=faster)
