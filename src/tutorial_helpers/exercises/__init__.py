@@ -131,7 +131,8 @@ def differs(answer: Any, expected: Any, what: str, *, rel: float = 1e-6) -> str 
         if sorted(map(str, answer.columns)) != sorted(map(str, expected.columns)):
             return f"{what} has the columns {list(answer.columns)}, not the ones asked for."
         for column in expected.columns:
-            problem = _differs_series(answer[column], expected[column], f"Column {column!r} of {what}", rel)
+            of_what = what[:1].lower() + what[1:]
+            problem = _differs_series(answer[column], expected[column], f"Column {column!r} of {of_what}", rel)
             if problem:
                 return problem
         return None
