@@ -5,6 +5,7 @@ import statistics
 from pathlib import Path
 
 import pandas as pd
+from dask.utils import key_split
 
 
 def bootstrap_median(durations, seed, n_resamples=200):
@@ -46,7 +47,8 @@ def check_pools_to_dask(namespace, files):
     want_500 = [bootstrap_median(rides, seed, 500) for seed, rides in enumerate(per_station)]
     assert list(namespace["intervals_500"]) == want_500
     widths = [high - low for low, high in want_500]
-    assert namespace["least_certain"] == stations[widths.index(max(widths))]
+    assert namespace["answer"] == stations[widths.index(max(widths))]
+    assert type(namespace["plan"]).__name__ == "Delayed"
 
 
 def check_sklearn_on_cluster(namespace, files):
@@ -79,11 +81,119 @@ def check_sklearn_on_cluster(namespace, files):
     wide_grid = dict(grid, n_estimators=[10, 30])
     wide = GridSearchCV(RandomForestClassifier(random_state=0), wide_grid, cv=3)
     wide.fit(features, sample["usertype"])
-    assert namespace["n_fits"] == 25
-    assert namespace["wide"].best_params_ == wide.best_params_
+    n_fits, best = namespace["answer"]
+    assert n_fits == 25
+    assert best == wide.best_params_
+    # The cluster ran the 24 cross-validation fits (the refit runs in this process).
+    assert sum(int(k.rsplit("_", 2)[-2]) for k in (key_split(r["key"]) for r in namespace["stream"].data)
+               if k.startswith("batch_of__fit_and_score_")) == 24
 
 
 CHECKS = {
     "plot_01_pools_to_dask": check_pools_to_dask,
     "plot_02_sklearn_on_cluster": check_sklearn_on_cluster,
+}
+
+
+# -- Typical wrong answers to the exercises (tests/test_exercises.py), on the checks' own data --------
+
+
+def _stations_and_rides(files):
+    trips = pd.read_csv(files[0], usecols=["start station name", "tripduration", "usertype"])
+    customers = trips[trips["usertype"] == "Customer"]
+    stations = customers["start station name"].value_counts().index[:16].tolist()
+    rides = [customers.loc[customers["start station name"] == s, "tripduration"].tolist() for s in stations]
+    return stations, rides
+
+
+def _widest(intervals, stations):
+    widths = [high - low for low, high in intervals]
+    return stations[widths.index(max(widths))]
+
+
+def _narrowest(intervals, stations):
+    widths = [high - low for low, high in intervals]
+    return stations[widths.index(min(widths))]
+
+
+def _least_certain(files, n_resamples=500, pick=_widest):
+    import dask
+
+    stations, rides = _stations_and_rides(files)
+    lazy = [dask.delayed(bootstrap_median)(r, seed, n_resamples) for seed, r in enumerate(rides)]
+    plan = dask.delayed(pick)(lazy, stations)
+    return plan, plan.compute(scheduler="sync")
+
+
+def _the_narrowest(files):
+    plan, station = _least_certain(files, pick=_narrowest)
+    return {"answer": station, "plan": plan}
+
+
+def _two_hundred_resamples(files):
+    plan, _ = _least_certain(files, n_resamples=200)
+    right, _ = _least_certain(files)
+    return {"answer": right.compute(scheduler="sync"), "plan": plan}
+
+
+def _widest_found_outside_the_graph(files):
+    import dask
+
+    stations, rides = _stations_and_rides(files)
+    lazy = [dask.delayed(bootstrap_median)(r, seed, 500) for seed, r in enumerate(rides)]
+    intervals = dask.compute(*lazy, scheduler="sync")
+    return {"answer": _widest(list(intervals), stations), "plan": lazy[0]}
+
+
+def _the_delayed_itself(files):
+    plan, _ = _least_certain(files)
+    return {"answer": plan, "plan": plan}
+
+
+def _wide_search(files, grid, backend=None):
+    """The exercise's wide search on the lesson's sample of June, recorded on a cluster of its own."""
+    import joblib
+    from distributed import Client, LocalCluster, get_task_stream
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import GridSearchCV
+
+    trips = pd.read_csv(files[5], parse_dates=["starttime"])
+    sample = trips.sample(frac=0.03, random_state=0)
+    features = pd.DataFrame({
+        "hour": sample["starttime"].dt.hour, "weekday": sample["starttime"].dt.day_of_week,
+        "minutes": sample["tripduration"] / 60, "latitude": sample["start station latitude"],
+        "longitude": sample["start station longitude"], "birth year": sample["birth year"].fillna(0),
+        "gender": sample["gender"],
+    })
+    search = GridSearchCV(RandomForestClassifier(random_state=0), grid, cv=3, n_jobs=-1)
+    with (LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
+                       dashboard_address="127.0.0.1:0") as cluster, Client(cluster),
+          get_task_stream() as stream):
+        with joblib.parallel_config(backend=backend or "loky"):
+            search.fit(features, sample["usertype"])
+    return search, stream
+
+
+_WIDE = {"max_depth": [4, 12], "min_samples_leaf": [1, 20], "n_estimators": [10, 30]}
+
+
+def _refit_not_counted(files):
+    search, stream = _wide_search(files, _WIDE, backend="dask")
+    return {"answer": (len(search.cv_results_["params"]) * 3, search.best_params_), "stream": stream}
+
+
+def _narrow_grid(files):
+    search, stream = _wide_search(files, {"max_depth": [4, 12], "min_samples_leaf": [1, 20]}, backend="dask")
+    return {"answer": (25, search.best_params_), "stream": stream}
+
+
+def _fits_on_local_processes(files):
+    search, stream = _wide_search(files, _WIDE)
+    return {"answer": (25, search.best_params_), "stream": stream}
+
+
+WRONG_ANSWERS = {
+    "plot_01_pools_to_dask": [_the_narrowest, _two_hundred_resamples, _widest_found_outside_the_graph,
+                              _the_delayed_itself],
+    "plot_02_sklearn_on_cluster": [_refit_not_counted, _narrow_grid, _fits_on_local_processes],
 }

@@ -1,6 +1,11 @@
 """Results checks for the lessons in examples/18_cluster_in_depth: futures give what pandas gives."""
 
+import atexit
+import functools
+import logging
 from pathlib import Path
+
+import numpy as np
 
 import pandas as pd
 
@@ -53,7 +58,8 @@ def check_futures_in_depth(namespace, files):
 
     # The exercise: share of rides over 20 minutes at the first six stations.
     want_shares = {s: float((by_station.get_group(s) > 20 * 60).mean()) for s in stations[:6]}
-    assert namespace["exercise_shares"] == want_shares
+    assert namespace["answer"] == want_shares
+    assert len(namespace["share_futures"]) == 6
 
 
 CHECKS = {"plot_01_futures_in_depth": check_futures_in_depth}
@@ -76,9 +82,104 @@ def check_reading_the_dashboard(namespace, files):
     assert namespace["n_workers"] == 2
     assert namespace["managed_total"] > 0
 
-    # The exercise: a sort keeps every January trip and needs tasks the map-reduce did not.
-    assert int(namespace["sorted_rows"].sum()) == len(pd.read_csv(files[0]))
-    assert namespace["sort_only_tasks"]
+    # The exercise: a sort into 4 partitions keeps every trip and needs a shuffle the map-reduce did not.
+    sorted_rows = namespace["answer"]
+    assert len(sorted_rows) == 4 and int(sorted_rows.sum()) == len(trips)
+    assert {"shuffle-transfer", "shuffle-barrier"} <= set(namespace["sort_only_tasks"])
 
 
 CHECKS["plot_02_reading_the_dashboard"] = check_reading_the_dashboard
+
+
+# -- Typical wrong answers to the exercises (tests/test_exercises.py), on the checks' own data --------
+
+
+@functools.lru_cache(maxsize=1)
+def _client():
+    """A two-worker cluster like the lesson's, kept while the check reads the futures, closed at exit."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                           dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
+    client = Client(cluster, set_as_default=False)  # the other tests keep their schedulers
+    atexit.register(cluster.close)
+    atexit.register(client.close)
+    return client
+
+
+def _share_long(trips, station, minutes=20):
+    rides = trips.loc[trips["start station id"] == station, "tripduration"]
+    return float((rides > minutes * 60).mean())
+
+
+def _shares(files, scatter=True, retries=2, first=0, minutes=20):
+    client = _client()
+    trips = pd.read_csv(files[0], usecols=["tripduration", "starttime", "start station id", "end station id",
+                                           "usertype"])
+    stations = trips["start station id"].value_counts().index[first : first + 6].tolist()
+    table = client.scatter(trips, broadcast=True, hash=False) if scatter else trips
+    futures = client.map(_share_long, [table] * 6, stations, [minutes] * 6, retries=retries, pure=False)
+    return {"answer": dict(zip(stations, client.gather(futures))), "futures": futures}
+
+
+def _not_retried(files):
+    return _shares(files, retries=None)
+
+
+def _table_in_every_call(files):
+    return _shares(files, scatter=False)
+
+
+def _the_next_six_stations(files):
+    return _shares(files, first=6)
+
+
+def _over_ten_minutes(files):
+    return _shares(files, minutes=10)
+
+
+def _futures_not_passed(files):
+    return {"answer": _shares(files)["answer"]}
+
+
+def _read_two_months(files):
+    import dask.dataframe as dd
+
+    return dd.read_csv(files[:2], usecols=["tripduration", "starttime", "start station id", "end station id"],
+                       dtype={"end station id": "float64"}, blocksize="4MB")
+
+
+def _default_partitions(files):
+    by_duration = _read_two_months(files).sort_values("tripduration")
+    return {"answer": by_duration.map_partitions(len).compute(scheduler="sync"), "sorted_trips": by_duration}
+
+
+def _january_only(files):
+    january = pd.read_csv(files[0], usecols=["tripduration"]).sort_values("tripduration")
+    parts = [len(part) for part in np.array_split(january, 4)]
+    return {"answer": pd.Series(parts)}
+
+
+def _sorted_by_station(files):
+    by_station = _read_two_months(files).sort_values("start station id", npartitions=4)
+    by_duration = _read_two_months(files).sort_values("tripduration", npartitions=4)
+    return {"answer": by_duration.map_partitions(len).compute(scheduler="sync"), "sorted_trips": by_station}
+
+
+def _stream_of_the_map_reduce(files):
+    from distributed import get_task_stream
+
+    by_duration = _read_two_months(files).sort_values("tripduration", npartitions=4)
+    answer = by_duration.map_partitions(len).compute(scheduler="sync")
+    client = _client()
+    with get_task_stream(client) as stream:
+        client.compute(_read_two_months(files)["tripduration"].value_counts(split_out=1)).result()
+    return {"answer": answer, "sorted_trips": by_duration, "stream": stream}
+
+
+WRONG_ANSWERS = {
+    "plot_01_futures_in_depth": [_not_retried, _table_in_every_call,
+                                 _the_next_six_stations, _over_ten_minutes, _futures_not_passed],
+    "plot_02_reading_the_dashboard": [_default_partitions, _january_only, _sorted_by_station,
+                                      _stream_of_the_map_reduce],
+}

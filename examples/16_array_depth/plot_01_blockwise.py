@@ -198,9 +198,21 @@ plt.tight_layout()
 # Exercise
 # --------
 # Smooth the map with a 5 × 5 mean instead, treating the world outside the map as empty (no
-# trips). How deep must the halo be, and which ``boundary`` gives "empty"? Check against NumPy
-# by padding ``counts`` with zeros (``np.pad``) and trimming afterwards.
-#
+# trips): run a ``smooth5`` function on the chunks of ``field`` with ``map_overlap``. How deep
+# must the halo be, and which ``boundary`` gives "empty"? Put the computed map in ``answer`` (a
+# NumPy array of 64 × 80 cells) and run the check below, passing the Dask array as
+# ``smoothed=``: it compares with a reference computed with NumPy (``counts`` padded with zeros,
+# smoothed, trimmed), looks for the halo exchange in your array's plan and says what is wrong,
+# without giving the answer away.
+answer = None  # your answer, computed: replace None
+smoothed5 = None  # the Dask array, before compute(): replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("blockwise", answer, smoothed=smoothed5)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -215,9 +227,8 @@ plt.tight_layout()
 #
 #       # A 5 x 5 window reaches 2 cells away; boundary=0 pads the edges with empty cells.
 #       smoothed5 = field.map_overlap(smooth5, depth=2, boundary=0, dtype=field.dtype)
-#       expected5 = smooth5(np.pad(counts, 2))[2:-2, 2:-2]
-#       np.testing.assert_allclose(smoothed5.compute(), expected5)
-#       print("5 x 5 smoothing matches NumPy")
+#       answer = smoothed5.compute()
+#       check("blockwise", answer, smoothed=smoothed5)
 
 # %%
 # Close the cluster

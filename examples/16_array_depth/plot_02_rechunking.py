@@ -191,8 +191,19 @@ for name, count in task_counts.items():
 # --------
 # You need each cell's mean over each day (24 hours), as an array of 42 days × 32 × 32 cells
 # (drop the last 16 hours). Which of ``maps`` and ``series`` answers it without a rechunk? Compute
-# it with ``map_blocks`` on that array and check it against NumPy.
-#
+# it with ``map_blocks`` on that array. Put the computed means in ``answer`` (a NumPy array of
+# 42 × 32 × 32) and the Dask array in ``daily``, and run the check below: it compares with a
+# reference computed with NumPy from the same random numbers, looks for rechunk tasks in
+# ``daily``'s plan, and says what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+daily = None  # the Dask array of daily means, before compute(): replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("rechunking", answer, daily=daily)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -205,10 +216,9 @@ for name, count in task_counts.items():
 #           chunks=(days, 8, 8),
 #           dtype=np.float32,
 #       )
-#       expected_daily = data[: days * 24].reshape(days, 24, 32, 32).mean(axis=1)
-#       daily_values = daily.compute()
-#       np.testing.assert_allclose(daily_values, expected_daily, rtol=1e-6)
+#       answer = daily.compute()
 #       print(daily.shape, "in", daily.npartitions, "chunks")
+#       check("rechunking", answer, daily=daily)
 
 # %%
 # Close the cluster

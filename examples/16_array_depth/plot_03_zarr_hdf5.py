@@ -185,9 +185,22 @@ print("folder removed:", not folder.exists())
 # Exercise
 # --------
 # Store ``field`` a second time in a Zarr store chunked for time series (all 1,024 hours of a
-# 16 × 16 patch per chunk), in a new temporary folder. How many chunk files does reading one
-# cell's time series touch now? Check that the store holds ``expected``, then remove the folder.
-#
+# 16 × 16 patch per chunk), in a new temporary folder, and read it back with ``from_zarr``. How
+# many chunk files does reading one cell's time series touch now? Put the time series of cell
+# (10, 10) read from the new store in ``answer`` (a NumPy array of 1,024 values) and the lazy
+# selection it came from in ``one_cell``, remove the folder, and run the check below: it
+# compares with a reference made with NumPy from the same random numbers, reads the chunks of
+# the store behind ``one_cell`` and the number of files it reads, and says what is wrong,
+# without giving the answer away.
+answer = None  # your answer, computed: replace None
+one_cell = None  # the selection of one cell from the new store, before compute(): replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("zarr_hdf5", answer, one_cell=one_cell)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -198,9 +211,9 @@ print("folder removed:", not folder.exists())
 #       series_back = da.from_zarr(series_path)
 #       one_cell = series_back[:, 10, 10]
 #       print(series_back.chunksize, "|", one_cell.npartitions, "chunk file read for one cell")
-#       series_values = series_back.compute()
-#       np.testing.assert_array_equal(series_values, expected)
+#       answer = one_cell.compute()
 #       series_scratch.cleanup()
+#       check("zarr_hdf5", answer, one_cell=one_cell)
 
 # %%
 # Close the cluster

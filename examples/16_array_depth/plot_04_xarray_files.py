@@ -167,11 +167,23 @@ scratch.cleanup()
 # Exercise
 # --------
 # Do weekends have another daily rhythm? In a new temporary folder, write the files again
-# with ``write_month_files``, open them, keep only Saturdays and Sundays
+# with ``write_month_files``, open them with Dask chunks, keep only Saturdays and Sundays
 # (``ds.time.dt.dayofweek >= 5``), and compute the mean number of trips in each hour of the
 # day over the whole grid. Use ``with`` blocks, so that the dataset is closed and the folder
-# removed even if something fails.
-#
+# removed even if something fails. Put the result in ``answer`` (a pandas Series of 24 means,
+# indexed by the hour of the day: ``.to_series()`` makes one) and the weekend selection, before
+# anything is computed, in ``weekend``, and run the check below: it compares with a reference
+# computed with pandas from the same trip files, looks at what ``weekend`` holds, and says
+# what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+weekend = None  # the Dask-backed weekend selection (an Xarray DataArray): replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("xarray_files", answer, weekend=weekend)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -181,8 +193,10 @@ scratch.cleanup()
 #           with xr.open_mfdataset(files, engine="h5netcdf", chunks={}) as again:
 #               weekend = again["trips"].sel(time=again.time.dt.dayofweek >= 5)
 #               weekend_cycle = weekend.sum(["lat", "lon"]).groupby("time.hour").mean().compute()
-#       print(weekend_cycle.round(1).to_series().head(12))
-#       print(f"weekend peak: {int(weekend_cycle.idxmax())}:00")
+#       answer = weekend_cycle.to_series()
+#       print(answer.round(1).head(12))
+#       print(f"weekend peak: {int(answer.idxmax())}:00")
+#       check("xarray_files", answer, weekend=weekend)
 
 # %%
 # Close the cluster

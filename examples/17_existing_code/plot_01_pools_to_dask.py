@@ -299,9 +299,22 @@ if __name__ == "__main__":
 # --------
 # Which station's day-pass riders have the least certain median? With ``dask.delayed``, compute
 # 500-resample intervals for the same stations and seeds, and, in the same graph, find the
-# station with the widest interval (a delayed function that takes all the intervals). Check the
-# intervals against a plain loop. Run it on the lesson's cluster, before the last cell closes it.
-#
+# station with the widest interval (a delayed function that takes all the intervals). Run it on
+# the lesson's cluster, before the last cell closes it. Put the station's name in ``answer`` (a
+# str) and the ``Delayed`` that finds it, before ``compute()``, in ``plan``, and run the check
+# below: it compares with a reference computed with a plain loop over the same rides and seeds,
+# reads ``plan``'s graph, and says what is wrong, without giving the answer away.
+if __name__ == "__main__":
+    answer = None  # your answer, computed: replace None
+    plan = None  # the Delayed that finds the station, before compute(): replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+if __name__ == "__main__":
+    check("pools_to_dask", answer, plan=plan)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -314,10 +327,11 @@ if __name__ == "__main__":
 #       if __name__ == "__main__":
 #           lazy = [dask.delayed(bootstrap_median)(rides, seed, 500)
 #                   for rides, seed in zip(durations, seeds)]
-#           least_certain = dask.delayed(widest)(lazy, stations)
-#           intervals_500, least_certain = dask.compute(lazy, least_certain)
-#           print(least_certain)
+#           plan = dask.delayed(widest)(lazy, stations)
+#           intervals_500, answer = dask.compute(lazy, plan)
+#           print(answer)
 #           print(intervals_500 == [bootstrap_median(r, s, 500) for r, s in zip(durations, seeds)])
+#           check("pools_to_dask", answer, plan=plan)
 
 # %%
 # Close the cluster

@@ -192,21 +192,36 @@ print(f"one fit took {fit_ms:.0f} ms on average (scikit-learn's default run)")
 # Exercise
 # --------
 # Widen the forest's grid to also try ``n_estimators`` of 10 and 30, and run the search on the
-# lesson's cluster, through joblib's Dask backend. How many fits does the search make, and does
-# its best combination match scikit-learn's default run of the same grid?
-#
+# lesson's cluster, through joblib's Dask backend, recording it with ``get_task_stream()``
+# (from ``dask.distributed``). How many fits does the search make, and does its best
+# combination match scikit-learn's default run of the same grid? Put the number of fits and the
+# search's ``best_params_`` in ``answer`` (a pair: an int, a dict) and the recorded stream in
+# ``stream``, and run the check below: it compares with scikit-learn's default run of the
+# wide grid on the same sample, counts the fits the cluster ran in ``stream``, and says what
+# is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+stream = None  # the task stream recorded around the search: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("sklearn_on_cluster", answer, stream=stream)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
+#       from dask.distributed import get_task_stream
+#
 #       wide_grid = dict(grid, n_estimators=[10, 30])
 #       wide = GridSearchCV(RandomForestClassifier(random_state=0), wide_grid, cv=3, n_jobs=-1)
-#       with joblib.parallel_config(backend="dask"):  # the lesson's client
+#       with get_task_stream() as stream, joblib.parallel_config(backend="dask"):  # the lesson's client
 #           wide.fit(features, labels)
-#       n_fits = len(wide.cv_results_["params"]) * 3 + 1
-#       wide_default = GridSearchCV(RandomForestClassifier(random_state=0), wide_grid, cv=3)
-#       wide_default.fit(features, labels)
-#       print(n_fits, wide.best_params_, wide.best_params_ == wide_default.best_params_)
+#       n_fits = len(wide.cv_results_["params"]) * 3 + 1  # every candidate on every fold, and the refit
+#       answer = (n_fits, wide.best_params_)
+#       print(answer)
+#       check("sklearn_on_cluster", answer, stream=stream)
 
 # %%
 # Close the cluster

@@ -319,11 +319,23 @@ folder.cleanup()
 #
 # Exercise
 # --------
-# On the lesson's cluster, scatter January's trips once, then compute with ``client.map`` the
-# share of the trips starting at each of the first six stations in ``stations`` that last more
-# than 20 minutes, retrying each call up to twice. Put the shares into a dict
-# ``exercise_shares`` keyed by station.
-#
+# On the lesson's cluster, scatter January's trips once, then compute with
+# ``client.map`` the share of the trips starting at each of the first six stations in
+# ``stations`` that last more than 20 minutes, retrying each call up to twice. Put the shares
+# in ``answer`` (a dict from station to share, a float) and the futures ``client.map`` gave you
+# in ``share_futures``, and run the check below while the cluster runs: it compares with a
+# reference computed with pandas from the same file, looks up your futures' tasks on the
+# scheduler (their retries, the scattered table they read), and says what is wrong, without
+# giving the answer away.
+answer = None  # your answer, computed: replace None
+share_futures = None  # the list of futures from client.map: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("futures_in_depth", answer, futures=share_futures)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -333,9 +345,10 @@ folder.cleanup()
 #           return float((rides > minutes * 60).mean())
 #
 #       shared = client.scatter(trips, broadcast=True)
-#       futures = client.map(share_long, [shared] * 6, stations[:6], retries=2)
-#       exercise_shares = dict(zip(stations[:6], client.gather(futures)))
-#       print({station: round(share, 3) for station, share in exercise_shares.items()})
+#       share_futures = client.map(share_long, [shared] * 6, stations[:6], retries=2)
+#       answer = dict(zip(stations[:6], client.gather(share_futures)))
+#       print({station: round(share, 3) for station, share in answer.items()})
+#       check("futures_in_depth", answer, futures=share_futures)
 
 # %%
 # Close the cluster

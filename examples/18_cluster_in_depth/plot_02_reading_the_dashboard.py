@@ -218,24 +218,39 @@ del kept
 #
 # Exercise
 # --------
-# On the lesson's cluster, record a performance report ``sort-report.html`` of sorting
-# January's trips by ``tripduration`` (``sort_values``) and counting the rows of each output
-# partition. Which task names does the sort have that the
-# map-reduce above does not? Keep the sorted partitions' row counts as ``sorted_rows`` and
-# those names as ``sort_only_tasks``.
-#
+# On the lesson's cluster, record a performance report ``sort-report.html`` and a task stream
+# of sorting the two months' trips (``files``, read with ``read_options``) by ``tripduration``
+# into 4 output partitions (``sort_values(..., npartitions=4)``) and counting the rows of each
+# output partition. Which task names does the sort have that the map-reduce above does not? Put
+# the row counts in ``answer`` (a pandas Series, one count per output partition), the sorted
+# DataFrame, before ``compute()``, in ``by_duration`` and the recorded stream in
+# ``sort_stream``, and run the check below: it compares the rows with pandas on the same
+# files, looks for the sort in ``by_duration``'s plan and for a shuffle in the stream, and says
+# what is wrong, without giving the answer away.
+answer = None  # your answer, computed: replace None
+by_duration = None  # the sorted Dask DataFrame, before compute(): replace None
+sort_stream = None  # the task stream recorded around the sort: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("reading_the_dashboard", answer, sorted_trips=by_duration, stream=sort_stream)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
 #
 #       with (
 #           performance_report(filename="sort-report.html", mode="inline"),
-#           get_task_stream() as stream,
+#           get_task_stream() as sort_stream,
 #       ):
-#           january = dd.read_csv(files[0], **read_options)
-#           sorted_rows = january.sort_values("tripduration").map_partitions(len).compute()
-#       sort_only_tasks = sorted(set(summarize(stream)) - set(map_reduce_tasks))
+#           trips = dd.read_csv(files, **read_options)
+#           by_duration = trips.sort_values("tripduration", npartitions=4)
+#           answer = by_duration.map_partitions(len).compute()
+#       sort_only_tasks = sorted(set(summarize(sort_stream)) - set(map_reduce_tasks))
 #       print(sort_only_tasks)
+#       check("reading_the_dashboard", answer, sorted_trips=by_duration, stream=sort_stream)
 
 # %%
 # Close the cluster
