@@ -1,6 +1,11 @@
 """Results checks for the lessons in examples/19_bigger_than_memory: the same answers as pandas."""
 
+import tempfile
+
+import dask.dataframe as dd
 import pandas as pd
+
+from tutorial_helpers.timing import compare
 
 
 def check_bigger_than_memory(namespace, files):
@@ -50,9 +55,81 @@ def check_scaling_study(namespace, files):
         pd.testing.assert_frame_equal(got.sort_index()[["count", "mean", "median"]], want, check_dtype=False,
                                       check_index_type=False, check_names=False, check_column_type=False)
     assert [t.name for t in namespace["now"].timings] == ["pandas", "Dask, threads"]
-    assert [t.name for t in namespace["threads_or_not"].timings] == ["Dask, one thread", "Dask, threads"]
     for result in namespace["results"]:  # every results file found is well formed
         assert {"machine", "versions", "date", "weak", "strong"} <= set(result)
+    # The strong-scaling findings use the file's own points: every measurement of n workers at
+    # the strong-scaling size, from both series, is in what the page compares.
+    for result in namespace["results"]:
+        both = namespace["strong_points"](result)
+        if not any("median_seconds" in p for p in result["strong"]):
+            continue
+        expected = sum(1 for p in result["strong"] if "median_seconds" in p)
+        expected += sum(1 for p in result["weak"] if p["engine"] == "dask-cluster" and "median_seconds" in p
+                        and p["scale"] in {s["scale"] for s in result["strong"]})
+        assert len(both) == expected
+        assert set(both.loc[both["series"] == "weak", "workers"]) <= {result["machine"]["granted_cores"]}
+
+
+# -- typical wrong answers to the exercises (tests/test_exercises.py) ------------------------------------
+
+
+# -- typical wrong answers to the exercises (tests/test_exercises.py) ------------------------------------
+
+
+def _parquet_copy(files) -> str:
+    """The trips as a Parquet folder, as the lesson's copy is (the check reads it with pandas)."""
+    folder = tempfile.mkdtemp(prefix="wrong-answers-parquet-")
+    trips = pd.concat([pd.read_csv(path) for path in files], ignore_index=True)
+    trips.to_parquet(f"{folder}/part.0.parquet")
+    return folder
+
+
+def _clean(files):
+    trips = pd.concat([pd.read_csv(path) for path in files], ignore_index=True)
+    return trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
+
+
+def _start_not_end(files):
+    medians = _clean(files).groupby("start station name")["tripduration"].median()
+    return {"answer": medians.nlargest(5), "parquet_dir": _parquet_copy(files)}
+
+
+def _mean_not_median(files):
+    means = _clean(files).groupby("end station name")["tripduration"].mean()
+    return {"answer": means.nlargest(5), "parquet_dir": _parquet_copy(files)}
+
+
+def _in_minutes(files):
+    medians = _clean(files).groupby("end station name")["tripduration"].median()
+    return {"answer": (medians / 60).nlargest(5), "parquet_dir": _parquet_copy(files)}
+
+
+def _timings(files, names=("Dask, one thread", "Dask, threads")):
+    counts = dd.read_csv(files, usecols=["tripduration"])["tripduration"].sum()
+    return compare({names[0]: lambda: counts.compute(scheduler="synchronous"),
+                    names[1]: lambda: counts.compute(scheduler="threads")}, warmup=0)
+
+
+def _ratio_upside_down(files):
+    timings = _timings(files)
+    return {"answer": timings.speedup("Dask, threads", "Dask, one thread"), "timings": timings}
+
+
+def _pandas_against_threads(files):
+    timings = _timings(files, names=("pandas", "Dask, threads"))
+    return {"answer": timings.speedup("pandas", "Dask, threads"), "timings": timings}
+
+
+def _dirty_trips_result(files):
+    timings = _timings(files)
+    trips = pd.concat([pd.read_csv(path, usecols=["start station name", "tripduration"]) for path in files])
+    result = trips.groupby("start station name")["tripduration"].agg(["count", "mean", "median"])
+    return {"answer": timings.speedup("Dask, one thread", "Dask, threads"), "timings": timings,
+            "result": result, "paths": files}
 
 
 CHECKS = {"plot_01_bigger_than_memory": check_bigger_than_memory, "plot_02_scaling_study": check_scaling_study}
+WRONG_ANSWERS = {
+    "plot_01_bigger_than_memory": [_start_not_end, _mean_not_median, _in_minutes],
+    "plot_02_scaling_study": [_ratio_upside_down, _pandas_against_threads, _dirty_trips_result],
+}

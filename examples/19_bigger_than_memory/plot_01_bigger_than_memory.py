@@ -324,10 +324,22 @@ if __name__ == "__main__":
 #
 # Exercise
 # --------
-# Which station has the longest median trip to it? Compute the median duration per *end*
+# Which stations have the longest median trip *to* them? Compute the median duration per *end*
 # station with Dask on threads (the cluster is closed): a second shuffle, on this machine's
-# memory. Is the busiest start station in the top 5?
-#
+# memory. Put the five longest medians, in seconds, in ``answer`` (a pandas Series indexed by end
+# station name, as ``nlargest(5)`` gives it) and run the check below: it computes the same with
+# pandas from the Parquet copy and says what is off, without giving the answer away. Is the
+# busiest start station among them?
+if __name__ == "__main__":
+    answer = None  # your answer, computed: replace None
+
+# %%
+if __name__ == "__main__":
+    from tutorial_helpers.exercises import check
+
+    check("bigger_than_memory", answer, parquet_dir=parquet_dir)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -340,3 +352,5 @@ if __name__ == "__main__":
 #           print((longest / 60).round(1))
 #           busiest = station_stats["count"].idxmax()
 #           print(f"{busiest} in the top 5: {busiest in longest.index}")
+#           answer = longest
+#           check("bigger_than_memory", answer, parquet_dir=parquet_dir)

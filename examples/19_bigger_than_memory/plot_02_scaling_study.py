@@ -55,9 +55,13 @@ print(f"{len(results)} results file(s) found" + ("" if results else ": run `make
 machines
 
 # %%
-# Each file also says what else was going on; a shared machine's numbers are what they are:
+# Each file also says what else was going on, and what its clock measured: the harness now
+# imports pandas and Dask before it starts the clock; files written before that change have no
+# ``timed`` entry, and their Dask engines' times include ``import dask.dataframe`` (measured
+# below). A shared machine's numbers are what they are:
 for r in results:
-    print(f"{r['machine']['name']}: {r['notes'] or 'no notes'}")
+    timed = r.get("timed", "the analysis and, for the Dask engines, `import dask.dataframe`")
+    print(f"{r['machine']['name']}: {r['notes'] or 'no notes'}\n  timed: {timed}")
 
 # %%
 # Time and peak memory, per scale and engine
@@ -161,13 +165,33 @@ for r in results:
 # Weak scaling asks how time grows with the data; :term:`strong scaling` keeps the data fixed
 # (the course's default year) and adds workers, one thread each, up to the machine's cores (at
 # most 8). The ideal is one worker's time divided by the number of workers; the gap is what
-# scheduling, moving data and the serial parts of the work cost.
-for r in results:
-    strong = pd.DataFrame(r["strong"])
+# scheduling, moving data and the serial parts of the work cost. The weak series measured the
+# cluster engine with as many workers as cores at the same size too: the same analysis, data and
+# cluster, at another moment of the run. Both measurements of that point are drawn and compared.
+
+
+def strong_points(result):
+    """Every measurement of n workers on the strong-scaling data, from both series of the file."""
+    strong = pd.DataFrame(result["strong"])
     if strong.empty or "median_seconds" not in strong:
+        return pd.DataFrame()
+    strong = strong.dropna(subset=["median_seconds"]).assign(series="strong")
+    weak = points(result)
+    same = weak[(weak["engine"] == "dask-cluster") & weak["scale"].isin(strong["scale"]) & weak["seconds"].notna()]
+    same = same.assign(workers=result["machine"]["granted_cores"], median_seconds=same["seconds"], series="weak")
+    columns = ["series", "workers", "scale", "median_seconds", "load_average_before"]
+    return pd.concat([strong.reindex(columns=columns), same.reindex(columns=columns)], ignore_index=True)
+
+
+for r in results:
+    both = strong_points(r)
+    if both.empty:
         continue
+    strong = both[both["series"] == "strong"]
     fig, ax = plt.subplots(figsize=(5, 3.4))
-    ax.loglog(strong["workers"], strong["median_seconds"], "^-", label="measured")
+    ax.loglog(strong["workers"], strong["median_seconds"], "^-", label="measured, strong series")
+    again = both[both["series"] == "weak"]
+    ax.loglog(again["workers"], again["median_seconds"], "v", ms=8, label="same point, weak series")
     one = strong.loc[strong["workers"] == 1, "median_seconds"].iloc[0]
     ax.loglog(strong["workers"], one / strong["workers"], "k:", label="ideal")
     ax.set(xlabel="workers", ylabel="seconds", title=f"{r['machine']['name']}: strong scaling")
@@ -177,9 +201,24 @@ for r in results:
     ax.yaxis.set_minor_formatter("{x:g}")
     ax.legend(fontsize="small")
     fig.tight_layout()
-    top = strong.iloc[-1]
-    print(f"{r['machine']['name']}: {int(top['workers'])} workers ran {one / top['median_seconds']:.2f}× "
-          f"as fast as 1 (ideal {int(top['workers'])}×)")
+    print(f"{r['machine']['name']}, 1 worker: {one:.2f} s (load average before: "
+          f"{strong.loc[strong['workers'] == 1, 'load_average_before'].iloc[0]})")
+    for _, p in both[both["workers"] > 1].sort_values(["workers", "series"]).iterrows():
+        print(f"  {int(p['workers'])} workers, {p['series']} series: {p['median_seconds']:.2f} s = "
+              f"{one / p['median_seconds']:.2f}× as fast as 1 (ideal {int(p['workers'])}×; "
+              f"load average before: {p['load_average_before']})")
+    for workers, group in both.groupby("workers"):
+        if len(group) > 1:
+            spread = group["median_seconds"].max() / group["median_seconds"].min()
+            print(f"  the two measurements of {workers} workers differ by {spread:.2f}×: this file puts the "
+                  f"speed-up between {one / group['median_seconds'].max():.2f}× and "
+                  f"{one / group['median_seconds'].min():.2f}×")
+
+# %%
+# The same command measured twice gives two times: the file records no difference in what ran,
+# only when (the strong series runs last, after the largest data) and the load average before
+# each point. A speed-up is a ratio of two such times, so it carries both their variations:
+# read it as a range, and re-measure on a quiet machine before trusting a single figure.
 
 # %%
 # This machine, now
@@ -187,10 +226,10 @@ for r in results:
 # The smallest size again, on the machine that runs this page, where pandas is expected to win
 # (Dask's fixed costs weigh most on little data): the same analysis in pandas and in Dask on
 # threads, timed with ``compare`` (three runs each, the median counts). The data is the
-# course's year at a quarter of its size, written once beside it. While a ``Client`` is open (as
-# when this page is built), Dask plans the median's shuffle peer-to-peer between the workers,
-# which only a cluster can run: ``shuffle_method="tasks"`` asks for the shuffle made of ordinary
-# tasks, which any scheduler runs and which Dask uses on threads anyway.
+# course's year at a quarter of its size, written once beside it. This page starts no cluster,
+# so the median's shuffle is the one Dask uses without a client, printed below, as in the
+# harness's ``dask-threads`` engine. Unlike the harness, which starts a fresh Python for every
+# run, these runs share this page's process, where pandas and Dask are already imported.
 import dask
 import dask.dataframe as dd
 from tutorial_helpers import bikes
@@ -209,8 +248,7 @@ def dask_analysis(paths, scheduler):
     trips = dd.read_csv(paths, dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])
     clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
     by_station = clean.groupby("start station name")["tripduration"]
-    median = by_station.median(shuffle_method="tasks")
-    stats, median = dask.compute(by_station.agg(["count", "mean"]), median, scheduler=scheduler)
+    stats, median = dask.compute(by_station.agg(["count", "mean"]), by_station.median(), scheduler=scheduler)
     return stats.assign(median=median)
 
 
@@ -219,6 +257,7 @@ default_dir = bikes.data_dir()
 bikes.trip_files()  # the course's data, made on first use
 scale = 0.25 * json.loads((default_dir / "manifest.json").read_text())["scale"]
 small_files = bikes.generate(default_dir.with_name(f"{default_dir.name}-scale-{scale:g}"), scale=scale)
+print(f"the shuffle Dask uses here: {dask.utils.get_default_shuffle_method()}")
 now = compare({
     "pandas": lambda: pandas_analysis(small_files),
     "Dask, threads": lambda: dask_analysis(small_files, scheduler="threads"),
@@ -226,33 +265,56 @@ now = compare({
 now
 
 # %%
+# How does this relate to the results file? Its first machine measured the same size in a fresh
+# Python per run and, if the file has no ``timed`` entry, with ``import dask.dataframe`` inside
+# the Dask time; here both run in this page's process, already imported. To see what that import
+# weighs, a fresh Python times it now, after pandas, as the old harness's child did, and it is
+# compared with this page's Dask run, measured minutes apart on the same machine. A file measured
+# on another day, on a quieter or busier machine, gives a ratio of its own: compare the ratios,
+# not the seconds.
+import subprocess
+import sys
+
 print(now.verdict("pandas", "Dask, threads",
                   otherwise="Even at this size, Dask's threads gained more than its fixed costs (building "
                             "the graph, the shuffle for the median); the more cores, the sooner that happens."))
+IMPORT = "import time, pandas; start = time.perf_counter(); import dask.dataframe; print(time.perf_counter() - start)"
+import_seconds = float(subprocess.run([sys.executable, "-c", IMPORT], capture_output=True, text=True,
+                                      check=True).stdout)
+dask_now = now["Dask, threads"].median
+print(f"import dask.dataframe in a fresh Python here, now: {import_seconds:.2f} s, "
+      f"{import_seconds / dask_now:.2f}× this page's Dask run ({dask_now:.2f} s)")
+rows_now = sum(entry["rows"] for entry in json.loads((small_files[0].parent / "manifest.json").read_text())["files"])
 if results:
     first = points(results[0])
-    then = first[first["scale"] == first["scale"].min()].set_index("engine")["seconds"]
-    print(f"pandas' time ÷ Dask-on-threads' time (above 1: Dask was faster): "
-          f"{then['pandas'] / then['dask-threads']:.2f} on {results[0]['machine']['name']}, "
-          f"{now.speedup('pandas', 'Dask, threads'):.2f} in this build")
+    then = first[first["scale"] == first["scale"].min()].set_index("engine")
+    ratio_then = then.loc["pandas", "seconds"] / then.loc["dask-threads", "seconds"]
+    ratio_now = now.speedup("pandas", "Dask, threads")
+    with_import = "" if "timed" in results[0] else ", import included in Dask's time"
+    print(f"pandas' time ÷ Dask-on-threads' time (above 1: Dask was faster):\n"
+          f"  {ratio_then:.2f} in the file of {results[0]['machine']['name']}, {results[0]['date'][:10]}, "
+          f"at {then.loc['pandas', 'rows']:,.0f} trips, fresh processes{with_import}\n"
+          f"  {ratio_now:.2f} here, now, at {rows_now:,} trips, in this page's process: "
+          f"{ratio_now / ratio_then:.2f}× the file's ratio")
 
 # %%
-# Key points
-# ----------
-# - Plot time and memory against data size on log–log axes: slopes show how cost grows, a
-#   flat start shows fixed costs.
-# - pandas holds the whole table, so its memory grows with the data until the machine has no
-#   more. Dask holds the partitions in flight and spills the rest, so disk, not memory, bounds the
-#   data it can process. The memory plot shows how far each grew on the measuring machine.
-# - Whether, and from what size, Dask beats pandas depends on the data, the cores and what else
-#   the machine is doing: measure on your machine, as this page does.
-# - Compare strong scaling with the ideal line: the gap is what serial steps and moving data cost.
-#
 # Exercise
 # --------
-# Run the same comparison with Dask's synchronous scheduler (one thread, no parallelism). How
-# much of Dask's time is overhead, and how much do the threads buy?
-#
+# How much do the threads buy? Time ``dask_analysis(small_files, ...)`` with Dask's synchronous
+# scheduler (one thread, no parallelism) against its threads, with ``compare`` (rows named
+# ``"Dask, one thread"`` and ``"Dask, threads"``, three runs each). Put in ``answer`` how many
+# times as fast the threads ran (a float: the one-thread median divided by the threads median),
+# and run the check with your Timings, the synchronous run's result and the files: it checks the
+# ratio against your own measurement (timings differ between runs, so there is no other
+# reference), the Timings' rows and runs, and the result against pandas on the same files.
+answer = None  # your answer, computed: replace None
+
+# %%
+from tutorial_helpers.exercises import check
+
+check("scaling_study", answer)
+
+# %%
 # .. dropdown:: Solution
 #
 #    .. code-block:: python
@@ -265,3 +327,6 @@ if results:
 #       print(threads_or_not.verdict("Dask, threads", "Dask, one thread",
 #                                    otherwise="At this size coordinating the threads cost about "
 #                                              "what they saved; any busy program takes cores too."))
+#       answer = threads_or_not.speedup("Dask, one thread", "Dask, threads")
+#       result = dask_analysis(small_files, scheduler="synchronous")
+#       check("scaling_study", answer, timings=threads_or_not, result=result, paths=small_files)
