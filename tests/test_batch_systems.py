@@ -52,14 +52,14 @@ def _system(kind):
     return system
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def slurm():
     system = _system("slurm")
     yield system
     system.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sge():
     system = _system("sge")
     yield system
@@ -124,7 +124,7 @@ def _submit(name, system, tmp_path_factory, data):
     return {"folder": folder, "id": job_id, "system": system, "kind": kind, "started": time.monotonic()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def submitted(request, tmp_path_factory, small_data):
     """All the job scripts, submitted at once (they queue and run side by side)."""
     systems = {"sge": request.getfixturevalue("sge"), "slurm": request.getfixturevalue("slurm")}
