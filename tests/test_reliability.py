@@ -65,7 +65,7 @@ GOOD_LESSON = '''\
 A check lesson
 ==============
 
-Computes one sum on the build cluster.
+Computes one sum with Dask.
 
 **Estimated time:** 5 minutes.
 """
@@ -103,8 +103,19 @@ def test_a_warning_fails_the_build_and_names_the_lesson(tmp_path, env):
     assert "plot_99_check" in output and "no-such-label" in output
 
 
-def test_ctrl_c_closes_the_build_cluster(tmp_path, env):
-    lesson = GOOD_LESSON + "\n# %%\n# Wait\n# ----\nimport time\n\ntime.sleep(120)\n"
+CLUSTER_LESSON = GOOD_LESSON.replace(
+    "import dask.array as da\n",
+    "import dask.array as da\n"
+    "from dask.distributed import Client, LocalCluster\n\n"
+    "if __name__ == \"__main__\":\n"
+    "    cluster = LocalCluster(n_workers=1, threads_per_worker=1, host=\"127.0.0.1\",\n"
+    "                           dashboard_address=\"127.0.0.1:0\")\n"
+    "    client = Client(cluster)\n",
+)
+
+
+def test_ctrl_c_closes_the_lesson_cluster(tmp_path, env):
+    lesson = CLUSTER_LESSON + "\n# %%\n# Wait\n# ----\nimport time\n\ntime.sleep(120)\n"
     site = mini_site(tmp_path, lesson)
     started = time.time()
     # Like a terminal: SIGINT handled by default (a background job would ignore it, and so would
@@ -113,13 +124,18 @@ def test_ctrl_c_closes_the_build_cluster(tmp_path, env):
         sphinx_command(site), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    deadline = time.time() + 120
-    while not any("spawn_main" in c for c in dask_processes_since(started)):
-        assert time.time() < deadline and build_process.poll() is None, "the build cluster never started"
-        time.sleep(0.2)
-    time.sleep(2)  # let the lesson reach its sleep
-    os.killpg(build_process.pid, signal.SIGINT)
-    output, _ = build_process.communicate(timeout=60)
+    try:
+        deadline = time.time() + 120
+        while not any("spawn_main" in c for c in dask_processes_since(started)):
+            assert time.time() < deadline and build_process.poll() is None, "the lesson's cluster never started"
+            time.sleep(0.2)
+        time.sleep(2)  # let the lesson reach its sleep
+        os.killpg(build_process.pid, signal.SIGINT)
+        output, _ = build_process.communicate(timeout=60)
+    finally:
+        if build_process.poll() is None:
+            os.killpg(build_process.pid, signal.SIGKILL)
+            build_process.communicate()
     assert "Interrupted" in output
     assert build_process.returncode != 0
     deadline = time.time() + 30
