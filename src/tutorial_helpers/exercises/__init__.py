@@ -103,6 +103,26 @@ def clean_trips(files, columns: list[str] | None = None, dates: list[str] = ()) 
     return (clean if columns is None else clean[list(columns)]).copy()
 
 
+def minutes_by_usertype(files, *, clean: bool) -> pd.Series:
+    """Mean trip duration in minutes per user type over the first three monthly files, with or
+    without the lessons' cleaning: the reference of the cluster exercises (9.1, 13.1)."""
+    if clean:
+        trips = clean_trips(files[:3], ["usertype", "tripduration"])
+    else:
+        trips = _read(tuple(Path(f) for f in files[:3]), ("usertype", "tripduration"), ())
+    return trips.groupby("usertype")["tripduration"].mean() / 60
+
+
+def differs_in_minutes(answer: Any, expected: pd.Series, what: str) -> str | None:
+    """:func:`differs` for means in minutes, which also names the commonest slip: seconds."""
+    if isinstance(answer, pd.DataFrame) and answer.shape[1] == 1:
+        answer = answer.iloc[:, 0]
+    problem = differs(answer, expected, what, rel=1e-9)
+    if problem and isinstance(answer, pd.Series) and differs(answer, expected * 60, "", rel=1e-9) is None:
+        return "Your means are in seconds, not minutes."
+    return problem
+
+
 def _find(lesson: str) -> Exercise:
     every = exercises()
     matches = [name for name in every if name == lesson or name.split("_", 2)[-1] == lesson]

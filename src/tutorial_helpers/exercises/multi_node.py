@@ -13,37 +13,20 @@ import math
 import re
 import shlex
 
-import pandas as pd
 from dask.utils import parse_bytes
 
-from tutorial_helpers.exercises import Exercise, clean_trips, differs
+from tutorial_helpers.exercises import Exercise, differs, differs_in_minutes, minutes_by_usertype
 
 # -- 13.1: a cluster started by hand, described by its scheduler -----------------------------------
 
 BY_HAND = {"workers": 3, "threads": 1, "memory": "2GiB"}  # the exercise's cluster: the lesson's worker_command × 3
 
 
-def _minutes_by_usertype(files, clean: bool = True) -> pd.Series:
-    """Mean trip duration in minutes per user type over the lesson's three months (``files[:3]``)."""
-    if clean:
-        trips = clean_trips(files[:3], ["usertype", "tripduration"])
-    else:
-        trips = pd.concat([pd.read_csv(path, usecols=["usertype", "tripduration"]) for path in files[:3]],
-                          ignore_index=True)
-    return trips.groupby("usertype")["tripduration"].mean() / 60
-
-
 def _compare_scheduler_and_workers(answer, files, scheduler=None) -> str | None:
-    expected = _minutes_by_usertype(files)
-    if isinstance(answer, pd.DataFrame) and answer.shape[1] == 1:
-        answer = answer.iloc[:, 0]
-    problem = differs(answer, expected, "Your mean per user type", rel=1e-9)
+    problem = differs_in_minutes(answer, minutes_by_usertype(files, clean=True), "Your mean per user type")
     if problem:
-        if isinstance(answer, pd.Series):
-            if differs(answer, expected * 60, "", rel=1e-9) is None:
-                return "Your means are in seconds, not minutes."
-            if differs(answer, _minutes_by_usertype(files, clean=False), "", rel=1e-9) is None:
-                return "Your means include the trips the lesson's cleaning drops (a zero duration, no end station)."
+        if differs(answer, minutes_by_usertype(files, clean=False), "", rel=1e-9) is None:
+            return "Your means include the trips the lesson's cleaning drops (a zero duration, no end station)."
         return problem
     if scheduler is None:
         return ("The means are right; now pass the scheduler's account too, check(..., scheduler=...), "
