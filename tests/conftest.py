@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import urllib.parse
@@ -133,9 +134,65 @@ import nbformat
 from nbclient import NotebookClient
 
 notebook = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(notebook, timeout=900, kernel_name="python3",
-               resources={"metadata": {"path": sys.argv[2]}}).execute()
+try:
+    NotebookClient(notebook, timeout=900, kernel_name="python3",
+                   resources={"metadata": {"path": sys.argv[2]}}).execute()
+finally:
+    nbformat.write(notebook, sys.argv[1])  # with its outputs, for the test to read
 """
+
+_FENCED_PYTHON = re.compile(r"^```python\n(.*?)\n```", re.S | re.M)
+
+
+def notebook_as_a_learner_runs_it(notebook: Path, page_html: str, stem: str) -> Path:
+    """The downloaded notebook with what a learner also runs from the page, rewritten in place.
+
+    A learner runs the notebook's cells, and the code that the page shows in its text: snippets and
+    exercise solutions (not the blocks for other machines). Each goes in as a code cell after the
+    Markdown cell that shows it, so every snippet is proven to be in the notebook as well. Around
+    the lesson, the scheduler log (`tutorial_helpers.schedulers`: the course package is installed
+    by the notebook's first cell); at the end, the lesson's results check (tests/checks_*.py)."""
+    import nbformat
+
+    snippets = [code.strip() for code in copied_code(page_html, "div.highlight-python pre")]
+    book = nbformat.read(notebook, as_version=4)
+    first, *rest = book.cells
+    cells = [first, nbformat.v4.new_code_cell("from tutorial_helpers import schedulers\n\nschedulers.start_log()")]
+    waiting = list(snippets)
+    for cell in rest:
+        cells.append(cell)
+        if cell.cell_type != "markdown":
+            continue
+        for code in _FENCED_PYTHON.findall(cell.source):
+            if waiting and code.strip() == waiting[0]:
+                cells.append(nbformat.v4.new_code_cell(waiting.pop(0)))
+    assert not waiting, f"{notebook.name} does not show this snippet of its page: {waiting[0][:200]!r}"
+    tests = Path(__file__).parent
+    cells.append(nbformat.v4.new_code_cell(textwrap.dedent(f"""\
+        import importlib, json, pathlib, sys
+        schedulers.stop_log()
+        print("computed on:", json.dumps(schedulers.computed_on()))
+        sys.path.insert(0, {str(tests)!r})
+        from tutorial_helpers import bikes
+        _checks = {{}}
+        for _module in sorted(pathlib.Path({str(tests)!r}).glob("checks_*.py")):
+            _checks.update(importlib.import_module(_module.stem).CHECKS)
+        _checks[{stem!r}](globals(), bikes.trip_files())
+        print("results check passed")
+    """)))
+    book.cells = cells
+    nbformat.write(book, notebook)
+    return notebook
+
+
+def notebook_outputs(notebook: Path, name: str) -> str:
+    """The text a run notebook's cells wrote to one stream ("stdout" or "stderr"), in order."""
+    import nbformat
+
+    book = nbformat.read(notebook, as_version=4)
+    return "".join(output.get("text", "") for cell in book.cells if cell.cell_type == "code"
+                   for output in cell.get("outputs", []) if output.get("name") == name)
+
 
 def shell_commands(block: str) -> list[str]:
     """The commands of a shell block: continued lines joined, comments and blank lines left out."""
@@ -194,12 +251,17 @@ def learner(tmp_path_factory, served_site):
 
 @pytest.fixture(scope="session")
 def first_notebook(learner):
-    """Lesson 1's notebook, downloaded and run with nothing but Jupyter installed; its result."""
+    """Lesson 1's notebook, downloaded and run as a learner runs it (snippets, solution, results
+    check) with nothing but Jupyter installed: the run's result, and the notebook with its outputs."""
     folder = learner["work"] / "first-notebook"
     folder.mkdir()
     notebook = download(lesson_downloads(learner["site"], LESSONS[0])[f"{LESSONS[0].stem}.ipynb"], folder)
-    return subprocess.run([learner["python"], "-c", RUN_NOTEBOOK, notebook, folder], cwd=folder,
-                          env=learner["env"], capture_output=True, text=True, timeout=1800)
+    with urllib.request.urlopen(f"{learner['site']}lessons/{LESSONS[0].parent.name}/{LESSONS[0].stem}.html",
+                                timeout=30) as response:
+        notebook_as_a_learner_runs_it(notebook, response.read().decode(), LESSONS[0].stem)
+    run = subprocess.run([learner["python"], "-c", RUN_NOTEBOOK, notebook, folder], cwd=folder,
+                         env=learner["env"], capture_output=True, text=True, timeout=1800)
+    return {"run": run, "notebook": notebook}
 
 
 @pytest.fixture(scope="session")

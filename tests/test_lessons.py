@@ -31,6 +31,15 @@ def _results_checks() -> dict:
 RESULT_CHECKS = _results_checks()
 
 
+def _failure_messages() -> dict[str, dict[str, str]]:
+    """{lesson stem: {section label: start of the message}}: the failures a lesson reproduces, whose
+    results check asserts that the run still prints a message starting so (MESSAGES in checks_*.py)."""
+    messages = {}
+    for module in sorted(Path(__file__).parent.glob("checks_*.py")):
+        messages.update(getattr(importlib.import_module(module.stem), "MESSAGES", {}))
+    return messages
+
+
 def code_blocks(lesson: Path) -> list[str]:
     """The lesson's code cells, as sphinx-gallery splits them."""
     _, blocks = split_code_and_text_blocks(str(lesson))
@@ -83,6 +92,55 @@ def test_a_lesson_computes_on_what_it_makes_in_view(lesson):
         f"{lesson.name} computes with Dask but starts no cluster and names no scheduler")
 
 
+_PROCESS_POOLS = {"Pool", "ProcessPoolExecutor", "SpecCluster"}
+
+
+def _starts_processes(call: ast.Call) -> bool:
+    """A call that starts worker processes: each re-imports the script that made it. (Options passed
+    as ``**options`` cannot be read here: such a call counts as in-process.)"""
+    keywords = {k.arg: k.value for k in call.keywords}
+    in_process = None in keywords or (
+        isinstance(keywords.get("processes"), ast.Constant) and keywords["processes"].value is False)
+    name = _name(call)
+    # A bare Client() connects to the configured scheduler-address, if there is one: only one given
+    # a cluster's options surely starts a cluster of its own.
+    makes_cluster = not call.args and {"n_workers", "threads_per_worker", "processes"} & set(keywords)
+    if name == "LocalCluster" or (name == "Client" and makes_cluster):
+        return not in_process
+    scheduler = keywords.get("scheduler")
+    return name in _PROCESS_POOLS or (isinstance(scheduler, ast.Constant) and scheduler.value == "processes")
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test)
+
+
+def _unguarded(statements: list[ast.stmt]) -> list[ast.AST]:
+    """What runs when a worker process imports the script: all but the guarded and the defined."""
+    found = []
+    for node in statements:
+        if _is_main_guard(node) or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        found.append(node)
+    return found
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=ids)
+def test_a_lesson_starts_worker_processes_only_under_the_main_guard(lesson):
+    """The downloaded script runs as a learner's script: worker processes re-import it, and a pool
+    or cluster of them started outside ``if __name__ == "__main__":`` fails there (not in Jupyter,
+    where the lesson's second run in `make test` happens). Functions that start them count too."""
+    for code in [lesson.read_text(), *solutions(lesson)]:
+        tree = ast.parse(code)
+        starters = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and any(_starts_processes(call) for call in _calls(node))}
+        for node in _unguarded(tree.body):
+            for call in _calls(node):
+                assert not (_starts_processes(call) or _name(call) in starters), (
+                    f"{lesson.name}, line {call.lineno} of its code: {ast.unparse(call)[:80]} starts worker "
+                    f"processes outside `if __name__ == \"__main__\":`")
+
+
 @pytest.mark.build
 @pytest.mark.parametrize("lesson", LESSONS, ids=ids)
 def test_page_script_and_notebook_hold_the_code_that_ran(built_site, lesson):
@@ -102,3 +160,18 @@ def test_page_script_and_notebook_hold_the_code_that_ran(built_site, lesson):
     cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert "tutorial_helpers" in cells[0]
     assert _same(cells[1:]) == _same(code_blocks(lesson))
+
+
+def test_the_when_it_breaks_index_lists_every_message_and_links_its_section():
+    """A search for an error's text lands on the topic's index, which links the section that
+    reproduces it; each message is one that a lesson's results check asserts."""
+    topic = LESSONS[0].parents[1] / "20_when_it_breaks"
+    index = " ".join((topic / "GALLERY_HEADER.rst").read_text().split())
+    messages = _failure_messages()
+    lessons = sorted(topic.glob("plot_*.py"))
+    assert lessons and {lesson.stem for lesson in lessons} <= set(messages), "every lesson names its failures"
+    for lesson in lessons:
+        for label, start in messages[lesson.stem].items():
+            assert f".. _{label}:" in lesson.read_text(), f"{lesson.name} has no section labelled {label}"
+            assert " ".join(start.split()) in index, f"the index does not quote {start!r}"
+            assert f"<{label}>`" in index, f"the index does not link {label}"
