@@ -59,6 +59,8 @@ def check_out_of_memory(namespace, files):
     assert namespace["tiny_after"] == "finished" and namespace["tiny_result"] == 6
     assert max(m["memory"] for m in namespace["paused_metrics"]) > 0.8 * namespace["memory_limit"]
     assert max(m["managed_bytes"] for m in namespace["paused_metrics"]) < 2**20
+    assert namespace["tiny_on_scheduler"] in {"no-worker", "queued"}  # it waits on the scheduler, not the worker
+    assert max(m["memory"] for m in namespace["paused_metrics"]) < 0.95 * namespace["memory_limit"]
     assert namespace["unmanaged_warning"].startswith(messages["breaks-paused-worker"])
     assert namespace["pause_warning"].startswith("Worker is at ")
     assert "% memory usage. Pausing worker." in namespace["pause_warning"]
@@ -71,6 +73,8 @@ def check_out_of_memory(namespace, files):
     output = namespace["client_output"]
     assert output[0].startswith("MemoryError: " + messages["breaks-result-too-big"]), output
     assert "host_array" in output[1]
+    assert namespace["result_nbytes"] == 96_000_000 <= namespace["buffer_nbytes"]  # one buffer for the whole result
+    assert namespace["cluster_mentions"] == 0  # no line of the worker's or the scheduler's log mentions it
     assert output[2].startswith("fix 1, reduce: mean ")
     mean, std = (float(word.rstrip(",")) for word in output[2].split()[4::3])
     assert abs(mean - 0.5) < 1e-3 and abs(std - 12 ** -0.5) < 1e-3, output[2]
@@ -171,6 +175,14 @@ def check_dtypes_and_meta(namespace, files):
     # distributed client (dask 2026.8); a CategoricalDtype or categorize() makes them known.
     assert namespace["categories_message"].startswith(messages["breaks-unknown-categories"])
     assert "__UNKNOWN_CATEGORIES__" in namespace["as_known_categories"]
+    # P2P (the client's default) fills an empty output partition of unique() with the meta, whose
+    # categories are the placeholder; the tasks shuffle does not (dask/dask#11572).
+    assert namespace["shuffle_method"] == "p2p"
+    assert namespace["meta_categories"] == ["__UNKNOWN_CATEGORIES__"]
+    assert namespace["trips"].npartitions > len(namespace["user_types"])
+    assert namespace["tasks_known"].cat.known and sorted(namespace["tasks_categories"]) == ["Customer", "Subscriber"]
+    # dtype= for two columns keeps the other integer columns whole numbers.
+    assert all(str(namespace["trips"].dtypes[c]) == "int64" for c in ("tripduration", "start station id", "bikeid"))
     assert namespace["categorized_known"] is True and namespace["usertype"].cat.known
     assert namespace["dummy_sums"].to_dict() == usertypes.to_dict()
 
@@ -252,6 +264,12 @@ def check_code_on_workers(namespace, files):
     assert namespace["workers_left"] == 0
     assert namespace["found_on_worker"] == [False]
     assert namespace["fixed_minutes"] == 11.0
+    dask_pickle = namespace["dask_pickle"]
+    assert b"A trip duration" not in dask_pickle.dumps(namespace["my_trip_tools"].minutes)  # by reference
+    assert namespace["log_trip_count"].__module__ == "__main__"
+    assert b"Count the trips" in dask_pickle.dumps(namespace["log_trip_count"])  # by value (cloudpickle)
+    assert namespace["upload_on_worker"] == [{"imported": True, "from the local directory": True, "on the path": True}]
+    assert any("Reason: worker-handle-scheduler-connection-broken" in line for line in namespace["worker_log"])
 
     # 3. A threading.Lock cannot be pickled; distributed.Lock can, and the counts are right.
     assert namespace["lock_error_type"] == "TypeError"
@@ -265,7 +283,8 @@ def check_code_on_workers(namespace, files):
     logged = sorted(namespace["trip_log_lines"])
     assert logged == sorted(f"{Path(path).name}: {n} trips" for path, n in zip(files[:3], counts))
 
-    # 4. An embedded array above the threshold warns once; scatter and data made on workers do not.
+    # 4. An embedded array above the threshold warns once per graph; scatter and data made on workers do not.
+    assert [round(size / namespace["big"].nbytes, 2) for size in namespace["graph_sizes"]] == [1.0, 1.0]
     assert namespace["threshold"] == "10MB"
     assert namespace["big"].nbytes > 10e6
     assert len(namespace["graph_warnings"]) == 2
@@ -280,6 +299,11 @@ def check_code_on_workers(namespace, files):
     # The exercise solution, counted on the cluster.
     assert namespace["answer"] == long_trips_by_file(files)
     assert len(namespace["long_futures"]) == len(files)
+    assert namespace["trip_filters"].long_trips.__module__ == "trip_filters"  # sent by reference, uploaded
+
+    # The workers stopped with the scheduler, each saying why.
+    assert namespace["worker_exit_codes"] == [0, 0]
+    assert any("Reason: scheduler-close" in line for line in namespace["second_log"])
 
 
 def _every_trip_counted(files):
@@ -328,6 +352,7 @@ def check_ports_and_connections(namespace, files):
     # A malformed address fails at once, before any connection is tried.
     assert ns["malformed_type"] == "ValueError"
     assert ns["malformed_message"].startswith(messages["breaks-address-without-port"])
+    assert ns["threads_left"] == 0  # the half-started clients were deleted (and their loops stopped) by gc.collect()
     assert ns["malformed_waited"] < 1
     (scheme_type, scheme_message, scheme_waited), = ns["malformed"][1:]
     assert scheme_type == "ValueError" and scheme_message.startswith("unknown address scheme 'tpc'")
@@ -432,6 +457,11 @@ def check_slow_not_broken(namespace, files):
     # 2. The event loop: the message as this distributed writes it, for a call longer than the limit.
     limit = namespace["tick_limit"]
     assert limit == dask.utils.parse_timedelta(dask.config.get("distributed.admin.tick.limit"))
+    # The limit is read once, at import: dask.config.set does not change it; the environment does.
+    import distributed.core
+    with dask.config.set({"distributed.admin.tick.limit": "1s"}):
+        assert distributed.core.tick_maximum_delay == limit != 1
+    assert float(namespace["new_python"].stdout) == 1.0
     message = namespace["unresponsive_message"]
     assert message is not None, f"no 'unresponsive' line from the Worker; logged: {namespace['gil_lines']}"
     assert message.startswith(messages["breaks-event-loop"]), message

@@ -22,7 +22,7 @@ tasks, or a reduction on the cluster.
 #    :icon: mortar-board
 #
 #    - **What usually goes wrong:** Learners read ``KilledWorker`` as a bug in Dask or in their
-#      function and retry; it is almost always memory. The nanny's log says so.
+#      function and retry; most often it is memory, and the nanny's log says so.
 #    - **Do not skip:** The three places memory runs out (a task, a worker's unmanaged memory,
 #      the client) have three different fixes; the first question is always *which process* ran
 #      out.
@@ -32,10 +32,10 @@ tasks, or a reduction on the cluster.
 # %%
 # A small cluster of worker processes
 # -----------------------------------
-# Memory limits are enforced on worker *processes*, each watched by a *nanny* that can kill and
-# restart it; so this cluster has one worker process (two threads, 500 MiB) rather than
-# threads in this process. The code that uses it sits under ``if __name__ == "__main__":``,
-# because each new worker process re-imports this script.
+# A worker that outgrows its memory limit is killed and restarted by its *nanny*, a small
+# process that watches one worker *process*; so this cluster has one worker process (two
+# threads, 500 MiB) rather than threads in this process. The code that uses it sits under
+# ``if __name__ == "__main__":``, because each new worker process re-imports this script.
 #
 # The scheduler gives up on a task once workers have died running it more than
 # ``distributed.scheduler.allowed-failures`` times. The default is read from Dask's
@@ -115,8 +115,8 @@ if __name__ == "__main__":
 # %%
 # **The logs.** The worker's own log died with it. The nanny, which killed it, and the
 # scheduler, which gave up on the task, say what happened: ``client.get_worker_logs(nanny=True)``
-# and ``client.get_scheduler_logs()``. (The nanny's log is read through the worker it looks
-# after, so we first wait for the nanny's fresh worker.)
+# and ``client.get_scheduler_logs()``. (The scheduler finds each nanny through the worker it
+# looks after, so we first wait for the nanny's fresh worker to join.)
 if __name__ == "__main__":
     client.wait_for_workers(1)
     (nanny_log,) = client.get_worker_logs(nanny=True).values()
@@ -126,14 +126,14 @@ if __name__ == "__main__":
         print(readable(line))
 
 # %%
-# **Why.** The nanny checks its worker's process memory every 100 ms and terminates
-# the worker once it passes the *terminate* fraction (95 %); it logs ``exceeded 95% memory
-# budget. Restarting...`` and starts a fresh worker (``NannyMemoryManager.memory_monitor`` in
-# ``distributed/worker_memory.py``). The scheduler counts every death of a worker against the
-# tasks it was running; past ``allowed-failures`` it marks the task failed and raises
-# ``KilledWorker`` in your ``compute()`` (``Scheduler.remove_worker`` in
-# ``distributed/scheduler.py``). Running the task again cannot help: it needs as much memory
-# each time.
+# **Why.** The nanny checks its worker's process memory every 100 ms and terminates the worker
+# once that memory passes the *terminate* fraction (95 %); it logs ``exceeded 95% memory budget.
+# Restarting...`` and starts a fresh worker (``NannyMemoryManager.memory_monitor`` in
+# ``distributed/worker_memory.py``). Each time a worker dies (rather than being closed on
+# purpose), the scheduler counts it against the tasks that worker was running; past
+# ``allowed-failures`` it marks the task failed with a ``KilledWorker`` exception
+# (``Scheduler.remove_worker`` in ``distributed/scheduler.py``), which your ``compute()``
+# raises. Running the task again cannot help: it needs as much memory each time.
 #
 # **Confirm it.** The nanny's ``exceeded … memory budget`` line, as above, or the
 # ``worker-restart-memory`` events it records, with the worker's memory when it was killed. On
@@ -163,8 +163,8 @@ if __name__ == "__main__":
 # Dask can move the results it keeps to disk; it cannot move the memory a running task holds,
 # nor what libraries, global variables or leaks keep. That memory is *unmanaged*. Here one
 # task holds a block of memory while it works (``time.sleep`` stands for the work). Its size
-# is computed from the worker's own numbers so that the worker lands at 88 % of its limit,
-# between *pause* and *terminate*, on any machine.
+# is computed from the worker's memory before it, so that the worker lands near 88 % of its
+# limit, between *pause* and *terminate* (the peak is printed below).
 import time
 
 import numpy as np
@@ -188,8 +188,9 @@ if __name__ == "__main__":
 
 # %%
 # While the task runs, we ask the scheduler for the worker's status every tenth of a second.
-# Once it is paused, we submit a tiny second task: the worker has a free thread, but a paused
-# worker starts no new task.
+# Once it is paused, we submit a tiny second task: the worker has a free thread, but the
+# scheduler sends no task to a paused worker (nor does a paused worker start one it holds), so
+# the tiny task waits on the scheduler.
 if __name__ == "__main__":
     big = client.submit(work_with_memory, 0, nbytes, 2.0)
     statuses, tiny, paused_metrics = [], None, []
@@ -202,12 +203,16 @@ if __name__ == "__main__":
                 tiny = client.submit(sum, [1, 2, 3])
                 time.sleep(0.3)
                 tiny_while_paused = tiny.status
+                tiny_on_scheduler = client.run_on_scheduler(
+                    lambda dask_scheduler, key: dask_scheduler.tasks[key].state, key=tiny.key)
         time.sleep(0.1)
     tiny_result, tiny_after = tiny.result(), tiny.status
     print("statuses seen:", " -> ".join(dict.fromkeys(statuses)))
-    print(f"tiny task while paused: {tiny_while_paused}; after: {tiny_after}, result {tiny_result}")
+    print(f"tiny task while paused: {tiny_while_paused} (on the scheduler: {tiny_on_scheduler}); "
+          f"after: {tiny_after}, result {tiny_result}")
     peak = max(paused_metrics, key=lambda metrics: metrics["memory"])
-    print(f"while paused, process memory up to {peak['memory'] / MiB:.0f} MiB, "
+    print(f"while paused, process memory up to {peak['memory'] / MiB:.0f} MiB "
+          f"({peak['memory'] / memory_limit:.0%} of the limit), "
           f"of which managed by Dask: {peak['managed_bytes'] / MiB:.0f} MiB")
 
 # %%
@@ -262,7 +267,7 @@ if __name__ == "__main__":
 # client: it connects to our cluster and, after it has started, lets itself use only 48 MiB
 # more address space (``resource.setrlimit`` with ``RLIMIT_AS``, a limit Linux enforces; on
 # macOS and Windows this demonstration does not fail the same way). Then it computes 12 million
-# numbers, 92 MiB. The same script, under the same limit, then runs two fixes.
+# numbers, 96,000,000 bytes (92 MiB). The same script, under the same limit, then runs two fixes.
 import subprocess
 import sys
 import textwrap
@@ -300,18 +305,27 @@ if __name__ == "__main__":
                          capture_output=True, text=True, timeout=300)
     client_output = run.stdout.splitlines()
     print("\n".join(client_output))
+    result_nbytes = 12_000_000 * np.dtype("float64").itemsize
+    buffer_nbytes = int(re.search(r"shape \((\d+),\)", client_output[0]).group(1))
+    print(f"the result: {result_nbytes:,} bytes; "
+          f"the one buffer the client asked for: {buffer_nbytes:,} bytes")
+    cluster_logs = [*client.get_worker_logs()[address], *client.get_scheduler_logs()]
+    cluster_mentions = sum("MemoryError" in line for _, line in cluster_logs)
+    print("lines about MemoryError in the worker's and scheduler's logs:", cluster_mentions)
 
 # %%
 # **Why.** The error comes from the client's own process, not from a worker: to receive a
-# result, the client first allocates one buffer as large as the whole of it
-# (``read_bytes_rw`` in ``distributed/comm/tcp.py`` calls ``host_array``), and NumPy cannot get
-# that memory. Everything on the cluster went well; only the last step, bringing the result
-# home, failed. On a machine without such a limit, the same ``compute()`` can instead make the
-# whole client process swap or be killed by the operating system (a notebook's kernel dies).
+# result, the client first allocates one buffer for the whole message that carries it (here the
+# whole result, as the two sizes above show; ``read_bytes_rw`` in ``distributed/comm/tcp.py``
+# calls ``host_array``), and NumPy cannot get that memory. Everything on the cluster went well;
+# only the last step, bringing the result home, failed. On a machine without such a limit, the
+# same ``compute()`` can instead make the whole client process swap or be killed by the
+# operating system (a notebook's kernel dies).
 #
 # **Confirm it.** The traceback ends in the client's own network code (its last two frames are
-# printed above), not in a task, and no worker's log mentions it. Compare the result's size,
-# ``numbers.nbytes``, with the memory your own process can use.
+# printed above), not in a task, and no line of the worker's or the scheduler's log mentions
+# it (counted above). Compare the result's size, ``numbers.nbytes``, with the memory your own
+# process can use.
 #
 # **The fix.** Bring back only what fits: reduce on the cluster (a mean, the top values, a
 # histogram, a filtered sample), or let the workers write the full result to files

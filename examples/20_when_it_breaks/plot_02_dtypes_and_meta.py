@@ -105,9 +105,9 @@ except ValueError as error:
 # %%
 # The message is raised by ``coerce_dtypes`` in ``dask/dataframe/io/csv.py``, which runs in
 # every ``read_csv`` task: a column that pandas read as float where Dask expected an integer is
-# always reported; other differences are reported only when converting to the expected dtype
-# fails. Because all differences here are int→float, the message also suggests
-# ``assume_missing=True``. The worker's log has a record of each task that failed:
+# always reported (so is a date column pandas could not parse); other differences only when
+# converting to the expected dtype fails. Because all differences here are int→float, the message
+# also suggests ``assume_missing=True``. The worker's log has a record of each task that failed:
 dtype_failures, dtype_log = failed_tasks(client)
 print(f"{dtype_failures} failed tasks; the newest:")
 print(dtype_log)
@@ -147,9 +147,10 @@ made_float = [column for column in blunt.index if guessed[column] == "int64" and
 made_float
 
 # %%
-# Naming the columns keeps ``tripduration`` and the ids whole numbers; ``assume_missing`` is
-# handy when you do not know yet which columns have gaps. A bigger ``sample=`` (bytes read from
-# the first file) does not help: the dtypes come from the first ``sample_rows`` rows of it.
+# Naming the columns keeps ``tripduration``, ``start station id`` and ``bikeid`` whole numbers;
+# ``assume_missing`` is handy when you do not know yet which columns have gaps. A bigger
+# ``sample=`` (bytes read from the first file) does not help: the dtypes come from the first
+# ``sample_rows`` rows of it.
 with_big_sample = dd.read_csv(winter, sample=2**24).dtypes["birth year"]
 print(f"sample=16 MiB: 'birth year' guessed as {with_big_sample}")
 
@@ -260,8 +261,8 @@ print(f"{caught[0].category.__name__}: {apply_warning}")
 
 # %%
 # The fix: ``meta=(name, dtype)`` for a Series. No warning, no call on made-up values, and the
-# count of round trips in January matches pandas (row-wise ``apply`` is slow, so January only;
-# a vectorised comparison of the two columns would be much faster still).
+# count of round trips in January matches pandas (row-wise ``apply`` calls Python once per row,
+# so January only; comparing the two columns with ``==`` needs neither ``apply`` nor ``meta=``).
 with warnings.catch_warnings(record=True) as caught_with_meta:
     warnings.simplefilter("always")
     flagged = trips.partitions[0].apply(round_trip, axis=1, meta=("round_trip", "bool"))
@@ -288,17 +289,38 @@ except NotImplementedError as error:
     print(f"{type(error).__name__}: {categories_message}")
 
 # %%
-# The message suggests ``.cat.as_known()``, which computes the categories (one pass over the
-# column). On this cluster, with dask 2026.8, it does not help: it finds the categories with
-# ``unique()``, which on a distributed client shuffles, and Dask's placeholder for unknown
-# categories comes back among them. The column is still "unknown":
+# The message suggests ``.cat.as_known()``. It computes the categories at once: ``unique()`` of
+# each partition's categories, which shuffles them into as many output partitions as the column
+# has. Each file makes at least one partition, so there are more output partitions than user
+# types, and at least one receives nothing. With a client the shuffle method is P2P, and P2P makes
+# an output partition that receives nothing from a copy of the *meta*. That meta is not empty: it
+# is the categories of the column's meta, Dask's placeholder for unknown categories. So the
+# placeholder comes back among the categories, and the column is still "unknown" (dask 2026.8; an
+# open bug, `dask/dask#11572 <https://github.com/dask/dask/issues/11572>`_):
+from dask.utils import get_default_shuffle_method
+
+shuffle_method, meta_categories = get_default_shuffle_method(), usertype.dtype.categories.tolist()
+print(f"shuffle: {shuffle_method} | partitions: {usertype.npartitions} | meta: {meta_categories}")
 known = usertype.cat.as_known()
 as_known_categories = known.dtype.categories.tolist()
 print("categories known:", known.cat.known, "|", as_known_categories)
 
 # %%
-# What works: give the categories yourself with ``astype(pd.CategoricalDtype([...]))``, which
-# reads nothing, or let ``df.categorize(columns=[...])`` find them. The result equals ours:
+# The tasks shuffle makes every output partition from pieces of the data, never from the meta, so
+# an output partition that receives nothing stays empty. With it, the same call finds the two
+# user types:
+import dask
+
+with dask.config.set({"dataframe.shuffle.method": "tasks"}):
+    tasks_known = usertype.cat.as_known()
+tasks_categories = tasks_known.dtype.categories.tolist()
+print("tasks shuffle, categories known:", tasks_known.cat.known, "|", tasks_categories)
+
+# %%
+# What works whatever the shuffle: give the categories yourself with
+# ``astype(pd.CategoricalDtype([...]))``, which reads nothing, or let
+# ``df.categorize(columns=[...])`` find them (it combines the partitions' categories in a tree, with
+# no shuffle). The result equals ours:
 usertype = trips["usertype"].astype(usertype_dtype)
 dummy_sums = dd.get_dummies(usertype, dtype="int64").sum().compute()
 categorized_known = trips.categorize(columns=["usertype"])["usertype"].cat.known
@@ -319,8 +341,9 @@ print(usertype.cat.known, dummy_sums.to_dict(), "| same as ours:", dummy_sums.to
 #   Fix: a function whose columns do not depend on the data, and ``meta=`` that says what they
 #   are. ``apply`` and ``map`` warn "You did not provide metadata" and print the ``meta=`` to add.
 # - Categories are part of the meta: ``astype("category")`` gives unknown categories, which
-#   ``get_dummies`` refuses; a ``CategoricalDtype`` or ``categorize()`` makes them known
-#   (``.cat.as_known()`` did not, on a distributed cluster with dask 2026.8).
+#   ``get_dummies`` refuses; a ``CategoricalDtype`` or ``categorize()`` makes them known.
+#   ``.cat.as_known()`` did not with the P2P shuffle a client uses by default (dask 2026.8): it
+#   found the placeholder among the categories.
 # - To confirm: the worker's log ("Compute Failed", with the task's key) says which task failed;
 #   read that partition, or the whole file, with pandas and compare with ``ddf.dtypes`` or
 #   ``ddf.columns``.

@@ -102,6 +102,8 @@ unguarded_type, unguarded_message = unguarded_error.split(": ", 1)
 nanny_log_line = scrub(next(line for line in stderr_lines if "distributed.nanny - ERROR" in line))
 first = next(i for i, line in enumerate(stderr_lines) if "An attempt has been made" in line)
 bootstrapping = " ".join(line.strip() for line in stderr_lines[first:first + 2])
+print(f"{len(stderr_lines)} lines of error output, "
+      f"{sum(line.startswith('Traceback') for line in stderr_lines)} tracebacks")
 print("the script's error:  ", unguarded_error)
 print("the worker's log:    ", nanny_log_line)
 print("and Python explains: ", bootstrapping)
@@ -128,8 +130,13 @@ print("exit code:", guarded.returncode, "| the file ran as:", guarded_runs_as, "
 # same on one machine: a scheduler in this process (``n_workers=0``: no worker of its own), and
 # worker processes started with that command in another temporary folder
 # (``python -m distributed.cli.dask_worker`` is ``dask worker``, run by this process's Python).
-# The worker's log goes to a file, as a batch job's output would, so that we can read it. The scheduler's address includes
-# a port that changes on every run, so it is never printed.
+# The worker's log goes to a file, as a batch job's output would, so that we can read it. The
+# scheduler's address includes a port that changes on every run, so it is never printed.
+#
+# These worker processes stop when the scheduler closes them (the last cell) or when their
+# connection to it breaks, as it does when this Python process ends: a script that fails, a
+# notebook kernel you restart. ``--death-timeout 60`` stops a worker that cannot reach the
+# scheduler within a minute.
 from distributed import Client, LocalCluster
 
 cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
@@ -171,16 +178,23 @@ my_trip_tools.minutes(660)
 
 # %%
 # Pickle sends a function from an importable module *by reference*: its module and name, not its
-# code (Python's oldest pickle format, protocol 0, shows it in plain text):
+# code (Python's oldest pickle format, protocol 0, shows it in plain text). Dask pickles with
+# ``distributed.protocol.pickle``: Python's pickle first, and cloudpickle for what pickle cannot
+# send or what refers to ``__main__``; both send this function by reference. Sent by value, it
+# would carry its code and docstring; the bytes Dask sends do not hold the docstring:
 import pickle
 
-pickle.dumps(my_trip_tools.minutes, protocol=0)
+from distributed.protocol import pickle as dask_pickle
+
+print(pickle.dumps(my_trip_tools.minutes, protocol=0))
+print("docstring sent:", b"A trip duration" in dask_pickle.dumps(my_trip_tools.minutes))
 
 # %%
-# The worker must import ``my_trip_tools`` to unpickle the task, and it cannot. The
-# surprise is where the error goes: the worker fails while reading the scheduler's message,
-# before any task runs, so it cannot report a task error. It closes its connection and exits. We
-# wait for the worker process to end (it does within seconds) and look at our future.
+# The scheduler runs in this process, which can import ``my_trip_tools``; the worker must import
+# it too, to unpickle the task, and it cannot. The surprise is where the error goes: the worker
+# fails while reading the scheduler's message, before any task runs, so it cannot report a task
+# error. It closes its connection and exits. We wait for the worker process to end (for up to a
+# minute) and look at our future.
 stuck = client.submit(my_trip_tools.minutes, 660)
 first_worker_exit_code = first_worker.wait(timeout=60)
 stuck_status = stuck.status
@@ -189,7 +203,8 @@ print(f"worker process ended (exit code {first_worker_exit_code}); future: {stuc
       f"workers left: {workers_left}")
 
 # %%
-# No exception reaches this process: ``stuck.result()`` would wait for ever. The error is in the
+# No exception reaches this process: ``stuck.result()`` would wait for ever, for a worker that
+# is not there. The error is in the
 # worker's log, and the scheduler's log says that the worker left. A real cluster keeps the
 # worker's log in the job's output file.
 worker_log = Path(elsewhere.name, "outside-1.log").read_text().splitlines()
@@ -221,14 +236,24 @@ found_on_worker = list(client.run(can_import, "my_trip_tools").values())
 print("on the worker:", found_on_worker, "| here:", can_import("my_trip_tools"))
 
 # %%
-# **Fix:** send the file to the workers. ``client.upload_file`` copies it into each worker's
-# folder, puts that folder on the worker's path and imports it. That suits a module you are
-# still editing. For code that has settled, install it, as a package, in the environment the
+# **Fix:** send the file to the workers. ``client.upload_file`` sends it to the scheduler and to
+# each worker, which writes it into its local directory (a scratch folder that the worker put on
+# its Python path when it started) and imports it there. That suits a module you are still
+# editing. For code that has settled, install it, as a package, in the environment the
 # workers run in (``pip install -e .`` on a shared file system), or put its folder on their
 # ``PYTHONPATH`` in the job script.
+def where_module(module_name, dask_worker):
+    """Is the module imported, from the worker's local directory, and is that on the path?"""
+    folder = str(Path(importlib.util.find_spec(module_name).origin).parent)
+    return {"imported": module_name in sys.modules,
+            "from the local directory": folder == dask_worker.local_directory,
+            "on the path": folder in sys.path}
+
+
 uploaded = client.upload_file(str(Path(project.name, "my_trip_tools.py")))
 print("upload:", list(uploaded.values()))
-print("on the worker:", list(client.run(can_import, "my_trip_tools").values()))
+upload_on_worker = list(client.run(where_module, "my_trip_tools").values())
+print("on the worker:", upload_on_worker)
 fixed_minutes = client.submit(my_trip_tools.minutes, 660).result()
 fixed_minutes
 
@@ -263,7 +288,7 @@ def log_trip_count(path, log_path, lock):
 # whole graph with its random task keys, so we print its first; the pickling error itself is its
 # cause. ``distributed`` also logs the failure here, in the client's log, with a traceback of
 # its own; a logging handler keeps that record for us to read, and ``propagate = False`` keeps it
-# out of the terminal until the next section is done failing on purpose.
+# out of the terminal until the open file below has failed too.
 import logging
 import threading
 
@@ -319,6 +344,14 @@ print(logged_counts)
 print("\n".join(sorted(trip_log_lines)))
 
 # %%
+# ``log_trip_count`` itself reached workers that cannot import this notebook. A function defined
+# in the notebook or script belongs to the module ``__main__``, and for what refers to
+# ``__main__`` Dask uses cloudpickle, which sends the function *by value*: its code, docstring
+# included. Move such a function into a module and it travels by reference, as ``minutes`` did.
+print("module:", log_trip_count.__module__, "| docstring sent:",
+      b"Count the trips" in dask_pickle.dumps(log_trip_count))
+
+# %%
 # .. _breaks-large-graph:
 #
 # A big object baked into the task graph
@@ -333,10 +366,12 @@ import warnings
 import dask
 import dask.array as da
 import numpy as np
+from dask.utils import format_bytes, parse_bytes
 
 big = np.random.default_rng(42).random(1_500_000)
 threshold = dask.config.get("distributed.admin.large-graph-warning-threshold")
-print(f"array: {big.nbytes / 1e6:.0f} MB; warning threshold: {threshold}")
+print(f"array: {format_bytes(big.nbytes)}; warning threshold: {threshold} = "
+      f"{format_bytes(parse_bytes(threshold))}")
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     embedded = da.from_array(big, chunks=250_000)
@@ -344,12 +379,16 @@ with warnings.catch_warnings(record=True) as caught:
     max_embedded = embedded.max().compute()
 graph_warnings = [(w.category.__name__, str(w.message)) for w in caught]
 graph_warning_type, graph_warning_message = graph_warnings[0]
+graph_sizes = [parse_bytes(re.search(r"of size (.+?)\.\n", message).group(1))
+               for _, message in graph_warnings]
 print(f"{len(graph_warnings)} warnings, the first: {graph_warning_type}: {graph_warning_message}")
+print("graphs sent, as multiples of the array's size:",
+      [round(size / big.nbytes, 3) for size in graph_sizes])
 print(f"mean: {mean_embedded:.6f}, max: {max_embedded:.9f}")
 
 # %%
-# **Confirm it:** the size in the warning is that of the array, and each of the two computations
-# warned: every graph that embeds the array sends it again. **Fix:** move the data once, or make
+# **Confirm it:** the size in the warning is that of the array (the graph holds little else),
+# and each of the two computations warned: every graph that embeds the array sends it again. **Fix:** move the data once, or make
 # it where it is used. ``client.scatter`` sends the array to a worker once and returns a future
 # that later tasks use as their argument; the graphs only hold its key. Better still, create or
 # load the data in tasks (``da.random``, ``dd.read_csv``, or a function that reads a file from
@@ -372,9 +411,11 @@ print(f"mean of an array made on the workers: {mean_made_on_workers:.6f}")
 # - A script that starts worker processes needs ``if __name__ == "__main__":`` around the code
 #   that starts and uses the cluster; without it, the script fails with "Nanny failed to
 #   start", and the worker's output explains the bootstrapping phase.
-# - Functions from modules travel by reference. A worker that cannot import the module exits
-#   with ``ModuleNotFoundError`` in *its* log; your future just stays pending. Fix it with
-#   ``client.upload_file`` while developing, or install the code where the workers run.
+# - Functions from modules travel by reference; functions defined in the notebook travel by
+#   value, with cloudpickle. A worker that cannot import the module (while the scheduler, here in
+#   your process, can) exits with ``ModuleNotFoundError`` in *its* log; your future just stays
+#   pending. Fix it with ``client.upload_file`` while developing, or install the code where the
+#   workers run.
 # - Arguments travel as pickles. A ``threading.Lock`` or a file opened for writing fails at
 #   ``submit`` with "Could not serialize object of type …", caused by the real culprit. Pass
 #   paths and names, not open objects; use ``distributed.Lock`` for a lock.
@@ -389,7 +430,9 @@ print(f"mean of an array made on the workers: {mean_made_on_workers:.6f}")
 # that gets the file's *path* (``client.map`` over ``files``). Put the counts in ``answer``, a
 # dict from the file's name (``Path(path).name``) to its count, and the futures in
 # ``long_futures``, and run the check below: it counts with pandas and says what is wrong,
-# without giving the answer away.
+# without giving the answer away. (Forget the upload and the worker exits as above while
+# ``client.gather`` waits for ever: cancel the futures and start another worker with
+# ``start_worker("outside-3")``.)
 #
 # .. code-block:: python
 #
@@ -433,12 +476,15 @@ check("code_on_workers", answer, futures=long_futures)
 # %%
 # Close the cluster
 # -----------------
-# Close the client, then the cluster; the scheduler tells the worker process to stop, and we
-# wait until it has. Then the temporary folders go, and the project folder leaves the path.
+# Close the client, then the cluster; the scheduler tells the worker process to stop (its log
+# says so), and we wait until both worker processes have ended. Then the temporary folders go,
+# and the project folder leaves the path.
 client.close()
 cluster.close()
-second_worker.wait(timeout=60)
+worker_exit_codes = [worker.wait(timeout=60) for worker in (first_worker, second_worker)]
+second_log = Path(elsewhere.name, "outside-2.log").read_text().splitlines()
+print("worker:", next(scrub(line) for line in second_log if "Closing Nanny gracefully" in line))
 sys.path[:] = [folder for folder in sys.path if folder != project.name]
 for folder in (scripts, elsewhere, project):
     folder.cleanup()
-print("worker process ended:", second_worker.poll() is not None)
+print("worker processes ended, exit codes:", worker_exit_codes)

@@ -34,8 +34,8 @@ dashboard that moved to another port and a scheduler port that is taken, and rec
 # %%
 # A cluster of our own, and a log we can read
 # -------------------------------------------
-# The lesson's cluster is a small one, a worker thread inside this Python process, talking
-# over TCP on the loopback interface (``127.0.0.1``) like a real cluster. Port ``0`` means
+# The lesson's cluster is a small one, one worker running in threads of this Python process,
+# talking over TCP on the loopback interface (``127.0.0.1``) like a real cluster. Port ``0`` means
 # "any free port": the system picks one, and the cluster reports which.
 #
 # Dask's components report trouble through Python's ``logging`` (the lines you see on stderr,
@@ -181,7 +181,7 @@ print("anything listening where the cluster's scheduler is:", listening(schedule
 # **The fix.** Connect to the address the running cluster reports, ``cluster.scheduler_address``.
 # (On an HPC system, the ``dask scheduler`` command logs its address as "Scheduler at: ..." and
 # writes it into its ``--scheduler-file``; copy it from there, from this run, not from an old
-# one.) The connection takes milliseconds, not the timeout:
+# one.) The connection is made at once, well within the timeout:
 started = time.perf_counter()
 with Client(cluster.scheduler_address, timeout=2) as by_address:
     connected_in = time.perf_counter() - started
@@ -195,7 +195,12 @@ print(f"connected in {connected_in:.2f} s; sum(range(10)) on the cluster = {fixe
 # --------------------------------------------------------------------
 # A scheduler address is ``protocol://host:port``. Leave out the port (a host name alone, as you
 # would type it into ``ssh``), or misspell the protocol, and the client fails immediately,
-# without waiting for any timeout:
+# without waiting for any timeout. (The ``gc.collect()`` and the thread count are explained
+# below.)
+import gc
+import threading
+
+threads_before = threading.active_count()
 malformed = []
 for address in ["127.0.0.1", nobody_home.replace("tcp://", "tpc://")]:
     started = time.perf_counter()
@@ -203,15 +208,25 @@ for address in ["127.0.0.1", nobody_home.replace("tcp://", "tpc://")]:
         Client(address, timeout=2)
     except ValueError as error:
         malformed.append((type(error).__name__, str(error), time.perf_counter() - started))
+    gc.collect()  # delete the half-started client now, in this thread
 for kind, message, seconds in malformed:
     print(f"{kind}: {message}\n    (the client gave up after {seconds:.2f} s)")
 malformed_type, malformed_message, malformed_waited = malformed[0]
+threads_left = threading.active_count() - threads_before
+print("threads the failed clients left running:", threads_left)
 
 # %%
 # **Why.** ``distributed.comm.addressing.parse_host_port`` splits the address into host and
 # port before any connection is tried, and raises this ``ValueError`` when there is no port and
 # no default for it. The protocol is looked up among the known ones
 # (``distributed.comm.registry.get_backend``), also before any connection is tried.
+#
+# A client that fails this way is left half-started: its ``status`` stays ``"connecting"``, and
+# the event loop it started keeps running in a thread of its own until Python's garbage
+# collector deletes the client (``Client.__del__`` closes it then). On its own, that happens
+# at a moment and in a thread you do not choose, possibly while a new cluster is starting; the
+# lesson calls ``gc.collect()`` after each attempt so that it happens at once, in this thread,
+# and the count above shows that no thread was left running.
 #
 # **How to confirm.** The time to fail tells the two families apart: at once means Dask could not
 # read the address; after exactly the timeout means it read it, and nothing answered there.
@@ -345,8 +360,8 @@ print("log:", *log.matching("Failed to reconnect"))
 
 # %%
 # The finished future, whose result we just read, is now cancelled, and asking for its result
-# raises. The message starts with the future's *key*, the task's name (a hash of the function
-# and its arguments, different for every task), printed here as ``<key>``:
+# raises. The message starts with the future's *key*, the task's name (here ``sum-`` and a hash
+# of the function and its arguments), printed as ``<key>``:
 from concurrent.futures import CancelledError
 
 try:

@@ -23,8 +23,9 @@ task, and fix each with worker processes, NumPy, or bigger pieces of work.
 #
 #    - **What usually goes wrong:** Learners add threads (or workers with threads) to pure-Python
 #      work and see no speed-up; or they read "Event loop was unresponsive" as a network problem.
-#    - **Do not skip:** A pure-Python loop does *not* trigger the warning (the interpreter lets go
-#      of the GIL every few milliseconds); one long call into C code that keeps the GIL does.
+#    - **Do not skip:** A pure-Python loop does *not* trigger the warning (the interpreter hands
+#      the GIL to a waiting thread every few milliseconds); one long call into C code that keeps
+#      the GIL does.
 #    - **Ask the room:** Your graph has two million tasks: how long will the scheduler alone take,
 #      at about a millisecond per task?
 
@@ -117,8 +118,9 @@ def numpy_pi():
 # %%
 # Wall time alone can mislead on a machine shared with other programs, so also record the CPU
 # time this Python process used during each run (``time.process_time``, all its threads
-# together). For a cluster of threads in this process, that includes the worker's threads: CPU
-# time divided by wall time is the number of cores the work kept busy.
+# together). For a cluster of threads in this process, that includes the worker's threads (and
+# the scheduler's and client's small share): CPU time divided by wall time is the number of cores
+# the work kept busy.
 import statistics
 
 cpu_seconds = {}
@@ -165,7 +167,11 @@ if __name__ == "__main__":
 # %%
 # Every shape computed the same estimates (same seeds, same points); only the time differs.
 # The sentences below are computed from the table; the lines under them give the cores kept busy
-# by the clusters of threads (the worker processes' CPU time is not this process's).
+# by the clusters of threads (the worker processes' CPU time is not this process's). Wall time
+# also depends on what else the machine runs, and that can change from one cluster to the next:
+# on a busy machine a wall-time sentence can even favour two threads for pure Python. The cores
+# kept busy do not depend on that: for pure Python on two threads they stay at about one or
+# below, whatever the load.
 if __name__ == "__main__":
     print("same π on every shape:", len({v for k, v in estimates.items() if "Python" in k}) == 1,
           len({v for k, v in estimates.items() if "NumPy" in k}) == 1)
@@ -198,23 +204,23 @@ if __name__ == "__main__":
 # Python on two threads keeps at most about one core busy, however many cores are free; NumPy
 # up to two, when two are free (the figures above say how free they were here). On the
 # dashboard, the *Task Stream* shows the tasks of two threads side by side, each taking longer
-# than alone, and the worker's *CPU* plot stays near 100 % (one core).
+# than alone, and the worker's *CPU* plot stays at about 100 % (one core) or below.
 #
 # **Fix:** worker processes for pure-Python work (``LocalCluster(processes=True)``, the default,
 # or ``n_workers`` = cores with ``threads_per_worker=1``), or rewrite the work with NumPy (or
 # pandas, or Numba with ``nogil=True``), which lets threads run side by side. How much
 # processes gain depends on the free cores: this machine has the cores printed under the table,
-# shared with other programs, so two processes can reach at most 2× here. On a machine with *N*
-# free cores, *N* worker processes approach a speed-up of *N* on this work; more threads still
-# give none.
+# shared with other programs, and two processes can reach at most 2× anyway. On a machine with
+# *N* free cores, *N* worker processes approach a speed-up of *N* on work cut into at least *N*
+# pieces (this one has four); more threads still give none.
 #
 # .. _breaks-event-loop:
 #
 # "Event loop was unresponsive"
 # -----------------------------
-# **Symptom:** the worker's log (or, for a cluster in your own process, your terminal) shows,
-# at level INFO, the line that the run below captures: "Event loop was unresponsive in Worker
-# for …s", followed by its explanation.
+# **Symptom:** the worker's log (or, for a ``LocalCluster`` made with ``silence_logs=False``,
+# your terminal) shows, at level INFO, the line that the run below captures: "Event loop was
+# unresponsive in Worker for …s", followed by its explanation.
 #
 # Every worker and scheduler runs an *event loop*, a thread that answers the network: the
 # scheduler's questions, other workers' requests for data, heartbeats. It checks that it is
@@ -222,7 +228,12 @@ if __name__ == "__main__":
 # ``distributed/core.py`` logs this line when two checks are further apart than
 # ``distributed.admin.tick.limit``. That limit is read once, when ``distributed`` is imported,
 # into ``distributed.core.tick_maximum_delay``: changing the setting later with
-# ``dask.config.set`` does not change it.
+# ``dask.config.set`` does not change it. To change it, set it before Python starts, in a Dask
+# config file or the environment variable ``DASK_DISTRIBUTED__ADMIN__TICK__LIMIT``, as the new
+# Python process below shows.
+import subprocess
+import sys
+
 import distributed.core
 
 if __name__ == "__main__":
@@ -231,6 +242,11 @@ if __name__ == "__main__":
         print("setting, inside dask.config.set:", dask.config.get("distributed.admin.tick.limit"))
         print("limit the check uses:           ", distributed.core.tick_maximum_delay, "s")
     tick_limit = distributed.core.tick_maximum_delay
+    new_python = subprocess.run(
+        [sys.executable, "-c", "import distributed.core; print(distributed.core.tick_maximum_delay)"],
+        env={**os.environ, "DASK_DISTRIBUTED__ADMIN__TICK__LIMIT": "1s"},
+        capture_output=True, text=True, check=True)
+    print("a new Python, with the variable set:", new_python.stdout.strip(), "s")
 
 # %%
 # A cluster for the rest of the lesson: one worker with two threads, in this Python process.
@@ -243,7 +259,7 @@ if __name__ == "__main__":
 
 # %%
 # The worker itself records the longest gap between two checks of its event loop
-# (``dask_worker.digests_max["tick-duration"]``, kept since it started). ``run_watched`` runs
+# (``dask_worker.digests_max["tick-duration"]``, a running maximum). ``run_watched`` runs
 # one call on the worker, from a fresh record, and returns its time, the longest gap and the
 # "unresponsive" lines logged meanwhile.
 
@@ -302,10 +318,10 @@ if __name__ == "__main__":
 # event loop in this process, and the GIL. With worker processes, only the worker's line
 # appears, in the worker's log.
 #
-# A pure-Python loop of the same length does *not* trigger it: the interpreter offers the GIL to
-# other threads every ``sys.getswitchinterval()`` seconds, so the event loop keeps ticking,
-# only more slowly.
-import sys
+# A pure-Python loop of the same length does *not* trigger it: a thread that waits for the GIL
+# asks for it after ``sys.getswitchinterval()`` seconds, and running Python code hands it over
+# at its next loop step or call (the built-in ``sum`` never checks). So the event loop keeps
+# ticking, only more slowly: compare the longest gap below with the tick interval above.
 
 
 def python_loop(seconds):
@@ -326,7 +342,8 @@ if __name__ == "__main__":
 # extension that does not release it, a built-in such as ``sum`` or ``sorted`` over millions of
 # Python objects, a huge regular expression, or pickling a large Python object ("moving large
 # chunks of data"). While it runs, the worker answers nobody: the scheduler may think it is gone
-# and, after ``distributed.scheduler.worker-ttl`` (5 minutes) without a heartbeat, remove it.
+# and, after ``distributed.scheduler.worker-ttl`` (5 minutes by default) without a heartbeat,
+# restart it through its nanny, or remove it if it has none.
 #
 # **Confirm:** the log line names the server (``Worker`` or ``Scheduler``) and the length of the
 # gap; the task that ran during that time is the suspect (the dashboard's *Task Stream*, or
@@ -361,9 +378,9 @@ if __name__ == "__main__":
 # *Progress* bar shows hundreds of thousands of tasks, each a few microseconds of work; the
 # scheduler's CPU is at 100 %.
 #
-# Every task costs the same overhead, however little it computes: the client builds and sends
-# it, the scheduler decides where it runs and records its state, the worker runs it and reports
-# back. A million elements in chunks of one is a million tasks, and more for the sum:
+# Every task costs the same overhead, however little it computes: it is built (for an array, by
+# the scheduler, from the expression the client sends), the scheduler decides where it runs and
+# records its state, the worker runs it and reports back. A million elements in chunks of one is a million tasks, and more for the sum:
 import dask.array as da
 
 if __name__ == "__main__":
@@ -451,9 +468,8 @@ if __name__ == "__main__":
           f"warnings: {len(caught)}")
 
 # %%
-# **Cause:** the work is split into pieces so small that the fixed cost of each task, about a
-# millisecond or more on a distributed scheduler (the time per task printed above), is larger
-# than the work in it.
+# **Cause:** the work is split into pieces so small that the fixed cost of each task on a
+# distributed scheduler (the time per task printed above) is larger than the work in it.
 #
 # **Confirm:** count the tasks before computing, ``len(x.__dask_graph__())``; on the dashboard,
 # the *Progress* bars show the task counts and the *Task Stream* shows bars too thin to see with
@@ -492,11 +508,12 @@ if __name__ == "__main__":
 # - Pure-Python work holds the GIL: more threads give no speed-up. Use worker processes, or
 #   NumPy/pandas code that releases the GIL. Timing one thread against two tells which you have.
 # - "Event loop was unresponsive in Worker for N s" (INFO, ``distributed.core``) means one call
-#   held the GIL, without a break, for longer than ``distributed.admin.tick.limit`` (3 s,
-#   read at import). A pure-Python loop does not trigger it; a long C call that keeps the GIL
-#   does. Release the GIL or cut the call into shorter ones.
-# - Each task costs about a millisecond on a distributed scheduler: count tasks before you
-#   compute, and give each task enough work (bigger chunks, ``map_partitions``, batches).
+#   held the GIL, without a break, for longer than ``distributed.admin.tick.limit`` (3 s by
+#   default, read once when ``distributed`` is imported). A pure-Python loop does not trigger
+#   it; a long C call that keeps the GIL does. Release the GIL or cut the call into shorter ones.
+# - Each task has a fixed cost on a distributed scheduler (this page printed its own): count
+#   tasks before you compute, and give each task enough work (bigger chunks,
+#   ``map_partitions``, batches).
 #
 # Exercise
 # --------

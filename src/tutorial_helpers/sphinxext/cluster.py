@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import gc
 import warnings
 
 import dask
@@ -38,6 +39,10 @@ def close_lesson_clusters(*_args) -> None:
     for cluster in list(SpecCluster._instances):
         if cluster.status.name not in ("closing", "closed", "failed"):
             cluster.close()
+    # A Client that failed half-way (a malformed address) keeps its event-loop thread until it is
+    # garbage collected, and collected inside the next cluster's loop thread it deadlocks the loop
+    # start ("assert loop is not None", distributed/utils.py): collect it here, between lessons.
+    gc.collect()
 
 
 def reset_lesson(gallery_conf: dict, fname: str | None, when: str) -> None:
