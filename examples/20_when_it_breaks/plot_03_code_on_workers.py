@@ -136,7 +136,9 @@ print("exit code:", guarded.returncode, "| the file ran as:", guarded_runs_as, "
 # These worker processes stop when the scheduler closes them (the last cell) or when their
 # connection to it breaks, as it does when this Python process ends: a script that fails, a
 # notebook kernel you restart. ``--death-timeout 60`` stops a worker that cannot reach the
-# scheduler within a minute.
+# scheduler within a minute. ``--host`` and ``--dashboard-address`` keep the worker, its nanny and
+# the small web server every worker runs (its dashboard, health and metrics pages) on this
+# machine's loopback interface; without the latter that server listens on every interface.
 from distributed import Client, LocalCluster
 
 cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
@@ -151,7 +153,7 @@ def start_worker(name):
         return subprocess.Popen(
             [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
              "--name", name, "--nthreads", "2", "--memory-limit", "1GiB", "--host", "127.0.0.1",
-             "--no-dashboard", "--death-timeout", "60"],
+             "--dashboard-address", "127.0.0.1:0", "--death-timeout", "60"],
             cwd=elsewhere.name, stdout=log, stderr=subprocess.STDOUT,
         )
 
