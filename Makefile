@@ -45,7 +45,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 # platform (uv's universal resolution). Needs PyPI. Commit the result.
 lock: install
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra docs --extra test --universal --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra docs --extra engines --extra test --universal --python-version 3.11 \
 	    --no-header --quiet -o $(LOCK)
 
 # Graphviz's `dot` draws the task graphs. Installed through apt-get where we may; else one line.

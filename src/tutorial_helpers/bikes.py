@@ -42,8 +42,12 @@ __all__ = [
     "DataError",
     "data_dir",
     "download",
+    "expected_bytes",
     "generate",
+    "info",
     "json_files",
+    "scaled",
+    "stations",
     "trip_files",
     "verify",
 ]
@@ -648,6 +652,57 @@ def json_files(data_dir=None, *, generate_if_missing=True) -> list[Path]:
         )
     _check_sizes(folder, manifest)
     return sorted(folder / entry["name"] for entry in manifest["json_files"])
+
+
+def info(data_dir=None) -> dict:
+    """What the data folder holds, from its manifest, without reading the data.
+
+    ``{"folder", "kind", "scale", "year", "seed", "trips", "trip_files", "trip_bytes", "json_files",
+    "json_lines", "json_bytes"}``; ``kind`` is ``"synthetic"`` or ``"bluebikes"`` (downloaded, where
+    ``scale``, ``year`` and ``seed`` are ``None``). A `DataError` naming the fix if there is no data.
+    """
+    folder = _resolve(data_dir)
+    manifest = _read_manifest(folder)
+    trips, json_entries = manifest["files"], manifest.get("json_files", [])
+    synthetic = manifest.get("kind") == "synthetic"
+    return {
+        "folder": folder,
+        "kind": manifest.get("kind"),
+        **{key: manifest.get(key) if synthetic else None for key in ("scale", "year", "seed")},
+        "trips": sum(entry.get("rows", 0) for entry in trips),
+        "trip_files": len(trips),
+        "trip_bytes": sum(entry["bytes"] for entry in trips),
+        "json_files": len(json_entries),
+        "json_lines": sum(entry.get("rows", 0) for entry in json_entries),
+        "json_bytes": sum(entry["bytes"] for entry in json_entries),
+    }
+
+
+def expected_bytes(scale: float) -> int:
+    """About how many bytes `generate` writes at ``scale`` (CSVs and JSON lines), to check free space first."""
+    return _BYTES_PER_ROW * sum(_month_rows(float(scale)))
+
+
+def scaled(scale: float, *, progress=False) -> Path:
+    """The folder of the synthetic data at ``scale`` (1 = about 1 M trips a year), made on first use.
+
+    It sits beside the course data (`data_dir`), named after it: ``<data_dir>-scale-<scale>``, so
+    lessons, ``make scale`` and the command line share one copy per scale wherever
+    ``$DASK_COURSE_DATA`` points. Its files: ``trip_files(scaled(scale))``.
+    """
+    home = data_dir()
+    folder = home.with_name(f"{home.name}-scale-{float(scale):g}")
+    generate(folder, scale=scale, progress=progress)
+    return folder
+
+
+def stations() -> pd.DataFrame:
+    """The synthetic data's station table: ``id``, ``name``, ``latitude``, ``longitude``, one row a station.
+
+    The same for every scale, year and seed; the trips' start and end station ids are all in it.
+    """
+    ids, names, lat, lon, *_ = _station_table()
+    return pd.DataFrame({"id": ids, "name": names, "latitude": lat, "longitude": lon})
 
 
 def verify(data_dir=None) -> None:
