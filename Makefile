@@ -93,9 +93,11 @@ hpc:
 test: install graphviz browser mpi hpc data
 	$(BIN)/python -m pytest
 
-# Everything but the tests that build the site, run lessons, start batch systems or are otherwise slow.
+# Everything but the tests that build the site, run lessons, start batch systems or are otherwise slow
+# (no site build, no cluster, no lesson; the aim is under a minute). The ten slowest tests are listed
+# at the end, so that a test that grows heavy is seen and given a marker (pyproject.toml).
 test-fast: install graphviz
-	$(BIN)/python -m pytest -m "not build and not lessons and not batch and not slow"
+	$(BIN)/python -m pytest --durations=10 -m "not build and not lessons and not batch and not slow"
 
 # Upgrade early-warning: the strict build and every lesson's results check with the newest
 # releases (pre-releases of dask, distributed, pandas, numpy, pyarrow), in a throwaway copy. Needs PyPI.
@@ -106,8 +108,10 @@ test-latest: install
 bench: install graphviz
 	$(BIN)/python benchmarks/build_bench.py
 
-# How time and peak memory grow with the data, for pandas, Dask threads and a Dask cluster (up to
-# ~40 min on 2 cores): writes benchmarks/results/scaling-<machine>.json, which the scaling page plots.
+# How time and peak memory grow with the data, on CSV and Parquet, for pandas (default threads and
+# mode.max_threads=1), Polars, DuckDB, Dask threads, a Dask cluster and PySpark when installed, every
+# engine's result checked equal (tens of minutes on 2 cores, its duration is in the results file; the
+# scaled copies and their Parquet copies take GBs beside the course data): writes benchmarks/results/scaling-<machine>.json, which the scaling pages plot.
 .PHONY: scale
 scale: install data
 	$(BIN)/python benchmarks/scaling.py $(SCALE_ARGS)

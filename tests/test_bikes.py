@@ -1,16 +1,20 @@
-"""The synthetic Bluebikes data: schema, realism, determinism, reuse and crash safety."""
+"""The synthetic Bluebikes data: schema, realism, determinism, reuse and crash safety; the public
+data API (``info``, ``scaled``, ``stations``, ``expected_bytes``) and the atomic write it rests on."""
 
+import ast
 import json
 import os
 import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tutorial_helpers import bikes
+import tutorial_helpers
+from tutorial_helpers import bikes, files
 
 SCALE = 0.005  # about 5,000 rows: a fraction of a second
 
@@ -238,7 +242,7 @@ def test_a_crash_keeps_the_previous_data(tmp_path, monkeypatch):
     bikes.generate(tmp_path, scale=SCALE)
     manifest = (tmp_path / "manifest.json").read_bytes()
     files = {path: path.read_bytes() for path in bikes.trip_files(tmp_path)}
-    write, calls = bikes._to_csv_bytes, []
+    write, calls = bikes.synthetic._to_csv_bytes, []
 
     def crash_on_the_third_month(frame):
         calls.append(frame)
@@ -246,7 +250,7 @@ def test_a_crash_keeps_the_previous_data(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return write(frame)
 
-    monkeypatch.setattr(bikes, "_to_csv_bytes", crash_on_the_third_month)
+    monkeypatch.setattr(bikes.synthetic, "_to_csv_bytes", crash_on_the_third_month)
     with pytest.raises(KeyboardInterrupt):
         bikes.generate(tmp_path, scale=SCALE, seed=99)
 
@@ -260,14 +264,14 @@ def test_a_crash_while_writing_json_keeps_the_previous_data(tmp_path, monkeypatc
     bikes.generate(tmp_path, scale=SCALE)
     manifest = (tmp_path / "manifest.json").read_bytes()
     files = {path: path.read_bytes() for path in bikes.trip_files(tmp_path) + bikes.json_files(tmp_path)}
-    write = bikes._to_json_lines_bytes
+    write = bikes.synthetic._to_json_lines_bytes
 
     def crash_on_march(frame, year, month, seed):
         if month == 3:
             raise KeyboardInterrupt
         return write(frame, year, month, seed)
 
-    monkeypatch.setattr(bikes, "_to_json_lines_bytes", crash_on_march)
+    monkeypatch.setattr(bikes.synthetic, "_to_json_lines_bytes", crash_on_march)
     with pytest.raises(KeyboardInterrupt):
         bikes.generate(tmp_path, scale=SCALE, seed=99)
 
@@ -398,3 +402,148 @@ def test_a_partial_folder_is_not_overwritten_on_use(tmp_path):
     with pytest.raises(bikes.DataError, match=f"{paths[0].name} is missing\\): run `"):
         bikes.trip_files(tmp_path)
     assert not paths[0].exists()
+
+
+# -- the public data API -------------------------------------------------------------------------------
+
+
+def test_info_describes_the_folder_from_its_manifest(tmp_path):
+    paths = bikes.generate(tmp_path, scale=SCALE, year=2020, seed=7)
+    json_paths = bikes.json_files(tmp_path)
+
+    held = bikes.info(tmp_path)
+
+    assert {key: held[key] for key in ("folder", "kind", "scale", "year", "seed", "generator_version")} == {
+        "folder": tmp_path, "kind": "synthetic", "scale": SCALE, "year": 2020, "seed": 7,
+        "generator_version": bikes.GENERATOR_VERSION}
+    assert held["trips"] == sum(len(pd.read_csv(path)) for path in paths)
+    assert (held["trip_files"], held["trip_bytes"]) == (12, sum(path.stat().st_size for path in paths))
+    assert held["json_lines"] == sum(len(path.read_text().splitlines()) for path in json_paths)
+    assert (held["json_files"], held["json_bytes"]) == (3, sum(path.stat().st_size for path in json_paths))
+    assert [entry["name"] for entry in held["trip_entries"]] == [path.name for path in paths]
+    assert [entry["bytes"] for entry in held["json_entries"]] == [path.stat().st_size for path in json_paths]
+    assert sum(entry["rows"] for entry in held["trip_entries"]) == held["trips"]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert held["trip_entries"] == [{key: entry[key] for key in ("name", "rows", "bytes", "sha256")}
+                                    for entry in manifest["files"]]
+    with pytest.raises(bikes.DataError, match="data generate"):
+        bikes.info(tmp_path / "nowhere")
+
+
+def test_expected_bytes_is_close_to_what_generate_writes(tmp_path):
+    bikes.generate(tmp_path, scale=SCALE)
+    held = bikes.info(tmp_path)
+
+    written = held["trip_bytes"] + held["json_bytes"]
+    assert abs(bikes.expected_bytes(SCALE) - written) <= 0.05 * written
+    assert bikes.expected_bytes(2 * SCALE) == pytest.approx(2 * bikes.expected_bytes(SCALE), rel=0.01)
+
+
+def test_scaled_is_one_copy_beside_the_course_data_made_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASK_COURSE_DATA", str(tmp_path / "trips"))
+
+    folder = bikes.scaled(SCALE)
+    written = {path: path.stat().st_mtime_ns for path in bikes.trip_files(folder)}
+
+    assert folder == tmp_path / f"trips-scale-{SCALE:g}"
+    assert bikes.info(folder)["scale"] == SCALE
+    assert not (tmp_path / "trips").exists()  # the course data itself is not made
+    assert bikes.scaled(SCALE) == folder
+    assert {path: path.stat().st_mtime_ns for path in bikes.trip_files(folder)} == written
+
+
+def test_stations_hold_every_station_of_the_trips(trips):
+    table = bikes.stations()
+
+    assert list(table.columns) == ["id", "name", "latitude", "longitude"]
+    assert table["id"].is_unique and table["name"].is_unique
+    assert set(trips["start station id"]) <= set(table["id"])
+    assert set(trips["end station id"].dropna()) <= set(table["id"])
+    first = trips.iloc[0]
+    row = table.set_index("id").loc[first["start station id"]]
+    assert (row["name"], row["latitude"]) == (first["start station name"], first["start station latitude"])
+
+
+def test_no_module_uses_another_modules_private_names():
+    """What one module of the course package needs from another is public there (issue 26)."""
+    package = Path(tutorial_helpers.__file__).parent
+    reached = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        modules = set()  # the names this file binds to the package's modules
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tutorial_helpers"):
+                reached += [f"{path.name}: {alias.name}" for alias in node.names if alias.name.startswith("_")]
+                modules |= {alias.asname or alias.name for alias in node.names}
+            elif isinstance(node, ast.Import):
+                modules |= {alias.asname or alias.name for alias in node.names
+                            if alias.name.startswith("tutorial_helpers")}
+        reached += [f"{path.name}: {node.value.id}.{node.attr}" for node in ast.walk(tree)
+                    if isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                    and not node.attr.startswith("__") and isinstance(node.value, ast.Name)
+                    and node.value.id in modules]
+    assert reached == []
+
+
+# -- the atomic write (tutorial_helpers.files) ---------------------------------------------------------
+
+
+def test_an_atomic_write_is_on_the_disk_before_it_takes_the_name(tmp_path, monkeypatch):
+    target = tmp_path / "notes.json"
+    target.write_text("old")
+    calls = []
+    fsync, replace = os.fsync, os.replace
+
+    def recorded_fsync(fd):
+        calls.append("fsync")
+        fsync(fd)
+
+    def recorded_replace(source, destination):
+        calls.append(("replace", Path(destination)))
+        replace(source, destination)
+
+    monkeypatch.setattr(os, "fsync", recorded_fsync)
+    monkeypatch.setattr(os, "replace", recorded_replace)
+    files.write_atomic(target, "new ✓")
+
+    assert target.read_text(encoding="utf-8") == "new ✓"
+    assert calls == ["fsync", ("replace", target)]
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.json"]
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failed_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "lessons.zip"
+    target.write_bytes(b"old")
+
+    with pytest.raises(KeyboardInterrupt):
+        with files.atomic_write(target) as stream:
+            stream.write(b"half of the new")
+            raise KeyboardInterrupt
+
+    assert target.read_bytes() == b"old"
+    assert [path.name for path in tmp_path.iterdir()] == ["lessons.zip"]
+
+
+def test_an_atomic_write_that_must_not_replace_keeps_what_is_there(tmp_path):
+    target = tmp_path / "notebook.ipynb"
+
+    files.write_atomic(target, b"first", replace=False)
+    with pytest.raises(FileExistsError):
+        files.write_atomic(target, b"second", replace=False)
+
+    assert target.read_bytes() == b"first"
+    assert [path.name for path in tmp_path.iterdir()] == ["notebook.ipynb"]
+    files.copy_atomic(target, tmp_path / "copy.ipynb")
+    assert (tmp_path / "copy.ipynb").read_bytes() == b"first"
+
+
+def test_leftovers_of_killed_writers_are_removed_and_nothing_else(tmp_path):
+    with files.temporary(tmp_path / "201901-bluebikes-tripdata.csv") as tmp:
+        os.link(tmp, tmp_path / ".201901-bluebikes-tripdata.csv.killed.tmp")  # as a killed writer leaves it
+    (tmp_path / "kept.tmp").write_text("not hidden: not a temporary file of ours")
+    (tmp_path / ".lock").write_text("")
+
+    files.remove_leftovers(tmp_path)
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".lock", "kept.tmp"]

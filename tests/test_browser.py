@@ -22,7 +22,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import LESSONS, ROOT
+from conftest import LESSONS, ROOT, lesson_page_name, lesson_page_url
 from page_checks import CONTENT_WIDTH_PX, is_graphviz_svg, legibility, svg_label_size
 
 pytestmark = [pytest.mark.build, pytest.mark.browser]
@@ -129,7 +129,7 @@ def visits(browser, server, site, pages) -> dict[str, dict]:
 
 
 def lesson_url(server: str, lesson: Path) -> str:
-    return f"{server}lessons/{lesson.parent.name}/{lesson.stem}.html"
+    return lesson_page_url(server, lesson)
 
 
 # axe-core, installed from the npm registry by `make browser`; loaded into each page, nothing fetched.
@@ -288,7 +288,7 @@ def test_lessons_and_their_zips_can_be_downloaded(site):
 
     assert {"lessons_python.zip", "lessons_jupyter.zip"} <= set(downloads(site / "lessons" / "index.html"))
     for lesson in LESSONS:
-        files = downloads(site / "lessons" / lesson.parent.name / f"{lesson.stem}.html")
+        files = downloads(site / lesson_page_name(lesson))
         assert files[lesson.name].read_text() == lesson.read_text()
         notebook = json.loads(files[f"{lesson.stem}.ipynb"].read_text())
         first_cell = "".join(notebook["cells"][0]["source"])

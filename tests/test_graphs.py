@@ -9,6 +9,7 @@ import dask.dot
 import pytest
 from bs4 import BeautifulSoup
 from sphinx.application import Sphinx
+from sphinx.util.docutils import docutils_namespace
 from sphinx_gallery.py_source_parser import Block
 from sphinx_gallery.scrapers import ImagePathIterator, save_figures
 
@@ -47,7 +48,7 @@ def build_page(tmp_path, rst: str) -> BeautifulSoup:
     (tmp_path / "index.rst").write_text("Course\n======\n\n.. toctree::\n\n   lessons/topic/plot_x\n")
     (tmp_path / "lessons" / "topic" / "plot_x.rst").write_text("A lesson\n========\n" + rst)
     out = tmp_path / "_build" / "html"
-    with open(os.devnull, "w") as quiet:
+    with docutils_namespace(), open(os.devnull, "w") as quiet:  # docutils' registry restored after
         app = Sphinx(tmp_path, tmp_path, out, tmp_path / "_build" / "doctrees", "html",
                      status=quiet, warning=quiet, warningiserror=True)
         app.build()

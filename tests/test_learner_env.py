@@ -27,13 +27,12 @@ import json
 import re
 import subprocess
 import textwrap
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import (LESSONS, ROOT, RUN_NOTEBOOK, download, lesson_downloads, notebook_as_a_learner_runs_it,
-                      notebook_outputs)
+from conftest import (LESSONS, ROOT, RUN_NOTEBOOK, download, lesson_downloads, lesson_page_html,
+                      notebook_as_a_learner_runs_it, notebook_outputs)
 from tutorial_helpers.sphinxext import stamps
 
 pytestmark = [pytest.mark.build, pytest.mark.lessons]
@@ -44,7 +43,7 @@ def test_the_first_notebook_installs_the_course_from_the_site_and_makes_the_data
     shown = subprocess.run([learner["python"], "-m", "pip", "show", "--files", "dask-course"],
                            env=learner["env"], capture_output=True, text=True)
     assert shown.returncode == 0, "the notebook did not install the course package"
-    assert "tutorial_helpers/bikes.py" in shown.stdout
+    assert "tutorial_helpers/bikes/__init__.py" in shown.stdout
     data = learner["home"] / ".cache" / "dask-course" / "bluebikes"
     assert (data / "manifest.json").is_file(), "the lesson did not make the course data on first use"
 
@@ -101,9 +100,7 @@ def test_downloaded_notebook_runs_with_the_pages_code_and_answers_right(
         run, notebook = first_notebook["run"], first_notebook["notebook"]
     else:
         notebook = download(lesson_downloads(course_installed["site"], lesson)[f"{lesson.stem}.ipynb"], tmp_path)
-        url = f"{course_installed['site']}lessons/{lesson.parent.name}/{lesson.stem}.html"
-        with urllib.request.urlopen(url, timeout=30) as response:
-            notebook_as_a_learner_runs_it(notebook, response.read().decode(), lesson.stem)
+        notebook_as_a_learner_runs_it(notebook, lesson_page_html(course_installed["site"], lesson), lesson.stem)
         env = dict(course_installed["env"], DASK_COURSE_DATA=str(small_data))
         run = subprocess.run([course_installed["python"], "-c", RUN_NOTEBOOK, notebook, tmp_path],
                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)

@@ -39,6 +39,7 @@ def test_the_build_starts_no_cluster_for_a_lesson(gallery_conf, tmp_path):
     assert stamps.recorded(tmp_path / "lessons")["plot_a.py"]["computed_on"] == ["threads"]
 
 
+@pytest.mark.slow  # starts a Dask cluster
 def test_what_a_lesson_left_open_is_closed_and_its_settings_undone(gallery_conf):
     sockets_before = listening_sockets()
     cluster.reset_lesson(gallery_conf, "plot_a.py", "before")
@@ -53,6 +54,7 @@ def test_what_a_lesson_left_open_is_closed_and_its_settings_undone(gallery_conf)
     cluster.close_lesson_clusters()  # again: harmless
 
 
+@pytest.mark.slow  # starts a Dask cluster
 def test_the_footer_names_the_schedulers_the_lesson_used(gallery_conf, tmp_path):
     cluster.reset_lesson(gallery_conf, "plot_a.py", "before")
     x = da.ones(10, chunks=5).sum()

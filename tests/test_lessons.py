@@ -1,13 +1,12 @@
 """Every lesson has a results check and an exercise, and its page, script and notebook hold the same code.
 
 Each lesson's code runs in `make test` in the strict build (test_build.py) and in the learner's
-environment (test_learner_env.py: the page's code pasted into a script, and the notebook). That
+environment (test_learner_env.py: the downloaded notebook, with the page's snippets). That
 the downloaded script, the page and the notebook hold the same code cells is checked here
 without running anything.
 """
 
 import ast
-import importlib
 import json
 import warnings
 from pathlib import Path
@@ -16,28 +15,13 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
-from conftest import LESSONS, copied_code
+from conftest import LESSONS, copied_code, lesson_page_name
+from results_checks import checks_attr
 from tutorial_helpers.sphinxext.exercises import solutions
 
 ids = [lesson.stem for lesson in LESSONS]
-def _results_checks() -> dict:
-    """Each topic's checks live in tests/checks_<topic folder>.py as CHECKS = {lesson stem: check}."""
-    checks = {}
-    for module in sorted(Path(__file__).parent.glob("checks_*.py")):
-        checks.update(importlib.import_module(module.stem).CHECKS)
-    return checks
-
-
-RESULT_CHECKS = _results_checks()
-
-
-def _failure_messages() -> dict[str, dict[str, str]]:
-    """{lesson stem: {section label: start of the message}}: the failures a lesson reproduces, whose
-    results check asserts that the run still prints a message starting so (MESSAGES in checks_*.py)."""
-    messages = {}
-    for module in sorted(Path(__file__).parent.glob("checks_*.py")):
-        messages.update(getattr(importlib.import_module(module.stem), "MESSAGES", {}))
-    return messages
+# Each topic's checks live in tests/checks_<topic folder>.py as CHECKS = {lesson stem: check}.
+RESULT_CHECKS = checks_attr("CHECKS")
 
 
 def code_blocks(lesson: Path) -> list[str]:
@@ -144,7 +128,7 @@ def test_a_lesson_starts_worker_processes_only_under_the_main_guard(lesson):
 @pytest.mark.build
 @pytest.mark.parametrize("lesson", LESSONS, ids=ids)
 def test_page_script_and_notebook_hold_the_code_that_ran(built_site, lesson):
-    page = built_site["html"] / "lessons" / lesson.parent.name / f"{lesson.stem}.html"
+    page = built_site["html"] / lesson_page_name(lesson)
     soup = BeautifulSoup(page.read_text(), "html.parser")
     downloads = {Path(a["href"]).name: (page.parent / a["href"]).resolve()
                  for a in soup.select("div.sphx-glr-download a[href]")}
@@ -167,7 +151,9 @@ def test_the_when_it_breaks_index_lists_every_message_and_links_its_section():
     reproduces it; each message is one that a lesson's results check asserts."""
     topic = LESSONS[0].parents[1] / "20_when_it_breaks"
     index = " ".join((topic / "GALLERY_HEADER.rst").read_text().split())
-    messages = _failure_messages()
+    # {lesson stem: {section label: start of the message}}: the failures a lesson reproduces, whose
+    # results check asserts that the run still prints a message starting so (MESSAGES in checks_*.py).
+    messages = checks_attr("MESSAGES")
     lessons = sorted(topic.glob("plot_*.py"))
     assert lessons and {lesson.stem for lesson in lessons} <= set(messages), "every lesson names its failures"
     for lesson in lessons:

@@ -1,8 +1,9 @@
 """Downloaded lesson notebooks read as notebooks: no raw reST, solutions collapsed, links into the site.
 
 Unit tests convert small reST snippets and every lesson's notebook as sphinx-gallery writes it;
-two site builds check what learners download: a quick one that runs no lesson (built twice, about
-20 s, so it runs in `make test-fast`), and the full build of the test session.
+two site builds check what learners download: a quick one that runs no lesson (built twice,
+``slow``: not in `make test-fast`, where tests/test_extension.py builds a tiny site instead), and
+the full build of the test session.
 """
 
 import json

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import page_checks
-from conftest import LESSONS, ROOT
+from conftest import LESSONS, ROOT, lesson_page_name
 from page_checks import (CONTENT_WIDTH_PX, MAX_FULL_SIZE_WIDTH_PX, READABLE_PX, SPECK_PX, Legibility,
                          legibility, output_noise, page_graphs, svg_label_size)
 
@@ -27,7 +27,7 @@ def lesson_ids(lessons):
 
 
 def page_of(site: Path, lesson: Path) -> Path:
-    return site / "lessons" / lesson.parent.name / f"{lesson.stem}.html"
+    return site / lesson_page_name(lesson)
 
 
 def listing(items: list[str], limit: int = page_checks.MAX_SNIPPETS) -> str:

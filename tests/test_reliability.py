@@ -13,22 +13,16 @@ import textwrap
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
-from conftest import ROOT, lesson_env
+from conftest import ROOT, lesson_env, session_processes
 
 pytestmark = pytest.mark.build
 
 
-def dask_processes_since(started: float) -> list[str]:
-    """Dask worker processes (spawned by multiprocessing) or CLI services created since ``started``."""
-    found = []
-    for process in psutil.process_iter(["cmdline", "create_time"]):
-        cmdline = " ".join(process.info["cmdline"] or [])
-        if process.info["create_time"] >= started and ("spawn_main" in cmdline or "distributed" in cmdline):
-            found.append(cmdline)
-    return found
+def left_running(session: int) -> list[str]:
+    """The command lines of what a build started (in its own process session) that still runs."""
+    return [" ".join(process.info["cmdline"] or []) for process in session_processes(session)]
 
 
 def mini_site(tmp_path: Path, lesson: str, name: str = "plot_99_check.py") -> Path:
@@ -52,7 +46,18 @@ def sphinx_command(site: Path) -> list[str]:
 
 
 def build(site: Path, env: dict, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(sphinx_command(site), env=env, capture_output=True, text=True, timeout=timeout)
+    """The build, in a process session of its own (``result.session``: see `left_running`)."""
+    process = subprocess.Popen(sphinx_command(site), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:  # the timeout, or Ctrl-C (its own session gets none from the terminal)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    result.session = process.pid
+    return result
 
 
 @pytest.fixture
@@ -84,7 +89,6 @@ def test_a_failing_lesson_fails_the_build_naming_file_and_line(tmp_path, env):
     lesson = GOOD_LESSON + "\n# %%\n# Oops\n# ----\nresult = 1 / 0\n"
     error_line = lesson.splitlines().index("result = 1 / 0") + 1
     site = mini_site(tmp_path, lesson)
-    started = time.time()
     result = build(site, env)
     output = result.stdout + result.stderr
     assert result.returncode != 0
@@ -92,7 +96,7 @@ def test_a_failing_lesson_fails_the_build_naming_file_and_line(tmp_path, env):
     assert "ZeroDivisionError" in output
     assert not (site / "_build" / "html" / "lessons" / "99_check" / "plot_99_check.html").exists()
     time.sleep(1)
-    assert dask_processes_since(started) == []
+    assert left_running(result.session) == []
 
 
 def test_a_warning_fails_the_build_and_names_the_lesson(tmp_path, env):
@@ -117,7 +121,6 @@ CLUSTER_LESSON = GOOD_LESSON.replace(
 def test_ctrl_c_closes_the_lesson_cluster(tmp_path, env):
     lesson = CLUSTER_LESSON + "\n# %%\n# Wait\n# ----\nimport time\n\ntime.sleep(120)\n"
     site = mini_site(tmp_path, lesson)
-    started = time.time()
     # Like a terminal: SIGINT handled by default (a background job would ignore it, and so would
     # everything started from it), and Ctrl-C goes to the build's whole process group.
     build_process = subprocess.Popen(
@@ -126,7 +129,7 @@ def test_ctrl_c_closes_the_lesson_cluster(tmp_path, env):
     )
     try:
         deadline = time.time() + 120
-        while not any("spawn_main" in c for c in dask_processes_since(started)):
+        while not any("spawn_main" in c for c in left_running(build_process.pid)):
             assert time.time() < deadline and build_process.poll() is None, "the lesson's cluster never started"
             time.sleep(0.2)
         time.sleep(2)  # let the lesson reach its sleep
@@ -139,9 +142,9 @@ def test_ctrl_c_closes_the_lesson_cluster(tmp_path, env):
     assert "Interrupted" in output
     assert build_process.returncode != 0
     deadline = time.time() + 30
-    while dask_processes_since(started) and time.time() < deadline:
+    while left_running(build_process.pid) and time.time() < deadline:
         time.sleep(0.5)
-    assert dask_processes_since(started) == []
+    assert left_running(build_process.pid) == []
 
 
 @pytest.mark.parametrize(

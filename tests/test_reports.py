@@ -44,6 +44,7 @@ def run_block(code, gallery_conf, block_vars):
     return save_figures(Block("code", code, 1), block_vars, gallery_conf)
 
 
+@pytest.mark.slow  # starts a Dask cluster
 def test_a_real_report_moves_out_of_the_sources_into_an_iframe(lesson):
     gallery_conf, block_vars, src, page_dir = lesson
     code = (

@@ -45,6 +45,7 @@ def random_array(nbytes):
     return da.random.default_rng(0).random(nbytes // 8, chunks=2**17)
 
 
+@pytest.mark.slow  # starts a Dask cluster
 def test_persisted_result_is_waited_for_and_its_memory_reported():
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None

@@ -133,7 +133,7 @@ def test_shared_data_is_read_only_for_the_group_and_reused(tmp_path, notebooks_z
         raise AssertionError("the shared data was written to")
 
     monkeypatch.setattr(bikes, "generate", no_writing)
-    monkeypatch.setattr(bikes, "_locked", no_writing)
+    monkeypatch.setattr(bikes.store, "locked", no_writing)
     done = workshop.prepare(folder, learners=["ben"])
 
     assert snapshot(data) == before

@@ -24,17 +24,15 @@ PRE_RELEASES = ("dask", "distributed", "pandas", "numpy", "pyarrow")
 SMALL_SCALE = "0.02"
 
 CHECK_LESSON = """
-import importlib, pathlib, sys
+import pathlib, sys
 lesson, checks_dir = pathlib.Path(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, checks_dir)
+from results_checks import checks_attr
 from tutorial_helpers.sphinxext.exercises import pasted_page
 namespace = {"__name__": "__main__"}
 exec(compile(pasted_page(lesson), str(lesson), "exec"), namespace)
-checks = {}
-for module in sorted(pathlib.Path(checks_dir).glob("checks_*.py")):
-    checks.update(importlib.import_module(module.stem).CHECKS)
 from tutorial_helpers import bikes
-checks[lesson.stem](namespace, bikes.trip_files())
+checks_attr("CHECKS")[lesson.stem](namespace, bikes.trip_files())
 """
 
 

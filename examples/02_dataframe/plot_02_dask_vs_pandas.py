@@ -6,13 +6,15 @@ Dask is not free: every computation pays for building a graph, scheduling tasks 
 results. Time the same count of trips per start station with pandas and with Dask, on one
 monthly file and on all twelve, and run Dask both on a cluster and on its local threaded
 scheduler, to see where the overhead dominates and whether parallel reading pays it back.
-pandas itself reads a large file with several threads in some cases: see when, and what it
-changes.
+pandas itself reads a large file on several threads: time it with its default threads and on
+one thread, so that each comparison says which pandas Dask is up against, and see where pandas,
+Arrow and NumPy start threads of their own inside Dask's tasks.
 
-**You will be able to:** compare pandas and Dask fairly, explain what Dask's overhead costs on a
-single small file, and tell what the cluster's scheduler adds over Dask's local threads.
+**You will be able to:** compare pandas and Dask like with like, explain what Dask's overhead
+costs on a single small file, tell what the cluster's scheduler adds over Dask's local threads,
+and measure whether a task starts threads of its own.
 
-**Estimated time:** 10 minutes.
+**Estimated time:** 15 minutes.
 """
 
 # %%
@@ -21,10 +23,12 @@ single small file, and tell what the cluster's scheduler adds over Dask's local 
 #    :icon: mortar-board
 #
 #    - **What usually goes wrong:** A slower Dask on one file reads as a failure: say before the
-#      table that overhead is expected there.
+#      table that overhead is expected there. "pandas" alone is not one baseline: say which row
+#      (default threads or one thread) each comparison uses.
 #    - **Do not skip:** Dask pays a fixed cost per task; it pays back only when there is enough
-#      work to share.
+#      work to share. pandas 3.1 may already use the cores for a large file.
 #    - **Ask the room:** On your own data, how big would a file have to be for Dask to be worth it?
+#      Does your pandas code read with options (such as ``parse_dates``) that keep it on one thread?
 
 # %%
 # A cluster to compare against
@@ -48,7 +52,9 @@ client = Client(cluster)
 # ------------------------
 # The honest rival of Dask is not one giant ``pd.read_csv`` (it would not fit in memory for
 # real data) but a pandas loop: read the files one after another, count each, add the counts
-# up. Both versions read the dates too, as the analysis of the previous lessons does.
+# up. The count needs no dates, so neither version parses them. ``threads`` sets pandas'
+# option ``mode.max_threads`` for the loop (``pd.option_context`` sets an option for a block
+# of code; ``None`` is pandas' default), for the reason the next section gives.
 import dask.dataframe as dd
 import pandas as pd
 from tutorial_helpers import bikes
@@ -58,102 +64,103 @@ files = bikes.trip_files()
 trip_dtypes = {"birth year": "float64", "end station id": "float64"}
 
 
-def pandas_loop(paths):
+def pandas_loop(paths, threads=None):
     counts = []
-    for path in paths:
-        month = pd.read_csv(path, parse_dates=["starttime", "stoptime"])
-        month = month[month["tripduration"] > 0].dropna(subset=["end station id"])
-        counts.append(month["start station name"].value_counts())
+    with pd.option_context("mode.max_threads", threads):
+        for path in paths:
+            month = pd.read_csv(path, dtype=trip_dtypes)
+            month = month[month["tripduration"] > 0].dropna(subset=["end station id"])
+            counts.append(month["start station name"].value_counts())
     return pd.concat(counts).groupby(level=0).sum()
 
 
 # %%
-# The Dask version is the code of the previous lesson. ``compute()`` takes the scheduler as an
-# option, so one function can run on both. ``split_out=1`` keeps the counts in one partition,
-# combined by a tree of small tasks that every scheduler can run: without it, while a
-# ``Client`` is open, Dask plans ``value_counts`` as a P2P shuffle between the workers, which
-# only the cluster can run.
+# The Dask version is the code of the previous lesson, without the dates. ``compute()`` takes
+# the scheduler as an option, so one function can run on both. ``split_out=1`` keeps the counts
+# in one partition, combined by a tree of small tasks that every scheduler can run: without it,
+# while a ``Client`` is open, Dask plans ``value_counts`` as a P2P shuffle between the workers,
+# which only the cluster can run.
 
 
 def dask_counts(paths, **compute_options):
-    trips = dd.read_csv(paths, dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])
+    trips = dd.read_csv(paths, dtype=trip_dtypes)
     clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
     return clean["start station name"].value_counts(split_out=1).compute(**compute_options)
 
 
 # %%
+# .. _pandas-is-parallel-too:
+#
 # pandas has threads of its own
 # -----------------------------
 # A pandas loop can be less serial than it looks. pandas 3.1's ``read_csv`` splits a local,
 # uncompressed file of at least 5 MiB into byte ranges and parses them on several threads at
 # once, as many as the option ``mode.max_threads`` says; its default, ``None``, means the
 # smaller of the machine's cores and 6, and no more than this process may use. It does so only
-# for plain reads: with ``parse_dates``, among other options, it reads on one thread. Dask's
-# ``read_csv`` hands pandas each block of a file as an in-memory buffer (a ``BytesIO``), not a
-# file path, so under Dask every block is parsed on one thread, and the parallelism is Dask's.
+# when it is given a file's path and reads all of it plainly: with ``parse_dates``,
+# ``usecols`` or ``nrows``, among other options, or given a file object instead of a path, it
+# parses on one thread. Dask's ``read_csv`` hands pandas each block of a file as an in-memory
+# buffer (a ``BytesIO``), not a path, so under Dask every block is parsed on one thread, and
+# the parallelism is Dask's. The results check of this lesson asserts each of these rules
+# against the installed pandas and Dask. Here:
 import os
 
-print("mode.max_threads:", pd.get_option("mode.max_threads"), f"(cores: {os.cpu_count()})")
+print("mode.max_threads:", pd.get_option("mode.max_threads"), f"(cores: {os.cpu_count()},",
+      f"granted to this job: {granted_cores()})")
 print("monthly files:", ", ".join(f"{path.stat().st_size / 2**20:.1f}" for path in files), "MiB")
+big_files = sum(path.stat().st_size >= 5 * 2**20 for path in files)
+print("files of 5 MiB or more:", big_files, "of", len(files))
 
 # %%
-# What that changes, on one file: January read without dates, with pandas' default and with
-# one thread (``pd.option_context`` sets an option for a block of code).
-
-
-def read_without_dates(path, threads=None):
-    with pd.option_context("mode.max_threads", threads):
-        return pd.read_csv(path)
-
-
-pandas_threads = compare({
-    "default threads": lambda: read_without_dates(files[0]),
-    "mode.max_threads=1": lambda: read_without_dates(files[0], threads=1),
-})
-pandas_threads
-
-# %%
-# On a file of 5 MiB or more, and with free cores, the default should win. Here:
-print(
-    pandas_threads.verdict(
-        "default threads",
-        "mode.max_threads=1",
-        otherwise="pandas' threads need free cores; other programs on this machine held them.",
-    )
-)
-
-# %%
-# The analysis below reads the dates, as the previous lessons do, so its pandas loop parses on
-# one thread; the exercise drops them, and then pandas reads each file with its threads.
+# So "pandas" is two baselines. With its default threads, it is what your pandas code does
+# today on this machine. With ``mode.max_threads=1``, it is pandas on one core, the serial
+# baseline that parallel reading is measured against. The table below times both.
 
 # %%
 # Time them
 # ---------
 # Dask runs twice: once on its default scheduler, which is the cluster started above (a
 # ``Client`` is open), and once with ``scheduler="threads"``, the threads of this Python
-# process, which is Dask's default when no ``Client`` exists (a fresh notebook).
-# ``compare`` runs each function three times and reports the median. Its usual warm-up run is
-# skipped (``warmup=0``): if a first run is slow (files not yet in the operating system's
-# cache, a cold worker), the median of three discards it anyway.
+# process, which is Dask's default when no ``Client`` exists (a fresh notebook). Each row says
+# which pandas it is. ``compare`` runs each function three times and reports the median. Its
+# usual warm-up run is skipped (``warmup=0``): if a first run is slow (files not yet in the
+# operating system's cache, a cold worker), the median of three discards it anyway.
 one_file = files[:1]
 pandas_vs_dask = compare({
-    "pandas, 1 file": lambda: pandas_loop(one_file),
+    "pandas, default threads, 1 file": lambda: pandas_loop(one_file),
+    "pandas, mode.max_threads=1, 1 file": lambda: pandas_loop(one_file, threads=1),
     "Dask, 1 file": lambda: dask_counts(one_file),
-    "pandas loop, 12 files": lambda: pandas_loop(files),
+    "pandas loop, default threads, 12 files": lambda: pandas_loop(files),
+    "pandas loop, mode.max_threads=1, 12 files": lambda: pandas_loop(files, threads=1),
     "Dask, 12 files": lambda: dask_counts(files),
     'Dask, scheduler="threads", 12 files': lambda: dask_counts(files, scheduler="threads"),
 }, warmup=0)
 pandas_vs_dask
 
 # %%
+# pandas' threads: do they pay?
+# -----------------------------
+# On files of 5 MiB or more, with free cores, pandas' default should beat its one thread; on
+# smaller files the two rows run the same code. Here:
+print(
+    pandas_vs_dask.verdict(
+        "pandas loop, default threads, 12 files",
+        "pandas loop, mode.max_threads=1, 12 files",
+        otherwise="pandas' threads need free cores and files of 5 MiB or more; other programs "
+        "may have held the cores.",
+    )
+)
+
+# %%
 # One file: what does the overhead cost?
 # --------------------------------------
 # One file is one partition. Dask has nothing to run in parallel, and still pays for building
-# and optimising the graph, scheduling its tasks and sending the result back. So for a single
-# file expect pandas to be faster, as the workshop this course grew from found too:
+# and optimising the graph, scheduling its tasks and sending the result back, while pandas may
+# even read that one file on several threads. So for a single file expect pandas to be faster,
+# as the workshop this course grew from found too:
 print(
     pandas_vs_dask.verdict(
-        "pandas, 1 file",
+        "pandas, default threads, 1 file",
         "Dask, 1 file",
         otherwise="Dask's fixed cost is a fraction of a second, and a single read is short: "
         "other programs on the machine can slow one run more than that.",
@@ -164,25 +171,21 @@ print(
 # A year: does parallel reading pay the overhead back?
 # ----------------------------------------------------
 # With twelve files Dask pays its overhead once for the whole year, and reads as many files at
-# a time as it has workers or threads. How much that gains depends on how many cores are free
-# to read in parallel.
-print(
-    pandas_vs_dask.verdict(
-        "Dask, 12 files",
-        "pandas loop, 12 files",
-        otherwise="Dask's tasks share this machine's cores with its scheduler, with this Python "
-        "process and with any other program; with few free cores, Dask's overhead can cost "
-        "more than reading in parallel saves.",
-    )
-)
-print(
-    pandas_vs_dask.verdict(
-        'Dask, scheduler="threads", 12 files',
-        "pandas loop, 12 files",
-        otherwise="Threads read side by side only while pandas releases the GIL (see below); "
-        "with few free cores, that overlap can cost more in overhead than it saves.",
-    )
-)
+# a time as it has threads. Against pandas on one thread, Dask's gain is what reading files
+# side by side buys. Against pandas' default, both sides use the cores, pandas within each
+# file and Dask across files, so the question becomes whose parallelism costs less. Each Dask
+# row against each pandas row:
+pandas_rows = ["pandas loop, mode.max_threads=1, 12 files", "pandas loop, default threads, 12 files"]
+for dask_row in ["Dask, 12 files", 'Dask, scheduler="threads", 12 files']:
+    for pandas_row in pandas_rows:
+        print(pandas_vs_dask.verdict(dask_row, pandas_row))
+
+# %%
+# A pandas row can win, for these reasons: Dask's tasks share this machine's cores with
+# its scheduler, with this Python process and with any other program, and with few free cores
+# Dask's overhead can cost more than reading in parallel saves; pandas' default reads each
+# file of 5 MiB or more on several cores itself, so Dask's threads have fewer idle cores to
+# use; and on small files each read is short, so Dask's fixed cost is a large share of it.
 
 # %%
 # The cluster or Dask's local threads?
@@ -207,6 +210,127 @@ print(
 )
 
 # %%
+# Threads inside threads
+# ----------------------
+# A Dask worker already runs one task per thread, one thread per core. A task whose library
+# starts threads of its own (pandas' parallel ``read_csv``, Arrow, NumPy's linear algebra)
+# adds threads on top, which then compete for the same cores. Whether a task does so can be
+# measured from inside it: ``time.thread_time()`` counts the CPU time of the thread that runs
+# the task, ``time.process_time()`` that of every thread of the process. CPU time on other
+# threads, while nothing else is running here, is work done by threads the task started.
+import time
+
+
+def cpu_split(work):
+    """Run work(); return its wall time, and its CPU time on this thread and on the process's others."""
+    wall, own, process = time.perf_counter(), time.thread_time(), time.process_time()
+    work()
+    wall = time.perf_counter() - wall
+    own, process = time.thread_time() - own, time.process_time() - process
+    return {"wall (s)": wall, "CPU, task's thread (s)": own, "CPU, other threads (s)": process - own}
+
+
+# %%
+# The work to measure, each on the largest monthly file: pandas' ``read_csv`` on the file's
+# path, with its default threads and with one; Dask's ``read_csv`` of the same file, whose
+# tasks the synchronous scheduler runs in the thread that calls ``compute()``, here the
+# measured task's; the same month written once as Parquet and read back by pandas (through
+# Arrow) and by Dask; and a matrix product in NumPy, which hands it to its BLAS library.
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+largest = max(files, key=lambda path: path.stat().st_size)
+parquet_folder = tempfile.TemporaryDirectory()  # removed at the end of the lesson
+month_parquet = Path(parquet_folder.name) / "month.parquet"
+pd.read_csv(largest, dtype=trip_dtypes).to_parquet(month_parquet)
+
+
+def pandas_one_thread(path):
+    with pd.option_context("mode.max_threads", 1):
+        return pd.read_csv(path, dtype=trip_dtypes)
+
+
+def matrix_product():
+    matrix = np.random.default_rng(0).random((1500, 1500))
+    return matrix @ matrix
+
+
+work = {
+    "pandas read_csv(path), default threads": lambda: pd.read_csv(largest, dtype=trip_dtypes),
+    "pandas read_csv(path), mode.max_threads=1": lambda: pandas_one_thread(largest),
+    "Dask read_csv (its tasks, in this thread)":
+        lambda: dd.read_csv(largest, dtype=trip_dtypes).compute(scheduler="sync"),
+    "pandas read_parquet (Arrow)": lambda: pd.read_parquet(month_parquet),
+    "Dask read_parquet (its tasks, in this thread)":
+        lambda: dd.read_parquet(month_parquet).compute(scheduler="sync"),
+    "NumPy matrix product (BLAS)": matrix_product,
+}
+print(f"largest file: {largest.stat().st_size / 2**20:.1f} MiB")
+
+# %%
+# Each runs as one task on the cluster's worker, one after another, so that nothing else
+# computes in this process meanwhile (the cluster's own threads, which only wait for messages,
+# do a little work too):
+cpu_use = pd.DataFrame({
+    name: client.submit(cpu_split, function, pure=False).result() for name, function in work.items()
+}).T
+cpu_seconds = cpu_use["CPU, task's thread (s)"] + cpu_use["CPU, other threads (s)"]
+cpu_use["cores busy (CPU / wall)"] = cpu_seconds / cpu_use["wall (s)"]
+cpu_use.round(3)
+
+# %%
+# Where each task's CPU time went, in words computed from the table. On a small file a task
+# uses little CPU time, and the cluster's own threads weigh more in these shares.
+other_share = cpu_use["CPU, other threads (s)"] / cpu_seconds
+for name, share in other_share.items():
+    if share > 0.6:
+        where = "mostly on other threads, while the task's own thread waited"
+    elif share < 0.4:
+        where = "mostly on the task's own thread"
+    else:
+        where = "shared between the task's own thread and others"
+    print(f"{name}: {share:.0%} of its CPU time on other threads; {where}.")
+
+# %%
+# What the rows show, and why:
+#
+# - **pandas on a path.** With its default threads, pandas parses a file of 5 MiB or more on
+#   a pool of threads while the task's own thread waits; with ``mode.max_threads=1``, on the
+#   task's thread. On a smaller file both rows parse on the task's thread.
+# - **Dask's read_csv.** Its task gives pandas a ``BytesIO``, not a path, so pandas never
+#   starts its pool there.
+# - **Parquet.** pandas' ``read_parquet`` hands the file to Arrow, which can decode it on
+#   threads of its own pool (its size: ``pyarrow.cpu_count()``, printed below). Dask's
+#   ``read_parquet``, with its default ``filesystem="fsspec"``, asks Arrow not to
+#   (``use_threads=False``): one thread per task, the parallelism is Dask's.
+# - **NumPy.** The matrix product runs in BLAS (here OpenBLAS, bundled with NumPy), which
+#   starts its own threads, as many as the cores unless an environment variable read when NumPy
+#   is imported (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``) says
+#   fewer; the task's own thread takes a share of the work.
+#
+# On a cluster of worker *processes* Dask sets those variables for you: each worker process is
+# started by a nanny, which puts the settings of ``distributed.nanny.pre-spawn-environ`` in the
+# new process's environment before it starts, so NumPy there uses one BLAS thread per task.
+# Arrow reads ``OMP_NUM_THREADS`` too when it sizes its pool, so there it has one thread;
+# pandas does not: its ``mode.max_threads`` is set in code, in the task. The workers of this
+# lesson's cluster are threads of this process, started without a nanny, so they keep this
+# process's BLAS and Arrow threads, which the rows above measure.
+import dask
+import pyarrow as pa
+
+print("Arrow's thread pool:", pa.cpu_count(), "threads")
+print("set in a nanny's worker process:", dask.config.get("distributed.nanny.pre-spawn-environ"))
+
+# %%
+# So on this lesson's in-process cluster, a task that reads a CSV file of 5 MiB or more with
+# pandas directly, reads Parquet with pandas, or multiplies matrices runs more threads than Dask
+# planned; Dask's own readers do not. On a cluster whose every core already runs a task, such
+# threads only compete for the same cores: set ``mode.max_threads`` to 1 in the task, or keep
+# to Dask's readers.
+
+# %%
 # Same answers
 # ------------
 # Speed means nothing if the answers differ. The pandas loop and Dask count the same trips;
@@ -227,13 +351,17 @@ pd.testing.assert_series_equal(
 # Key points
 # ----------
 # - Compare Dask with the pandas code you would really write: for many files, a loop.
+# - Say which pandas: pandas 3.1 reads a local file of 5 MiB or more on several threads
+#   (``mode.max_threads``, default up to 6), unless options such as ``parse_dates`` or
+#   ``usecols`` keep it on one. ``mode.max_threads=1`` gives the serial baseline.
 # - Every Dask computation pays a fixed cost: building the graph, scheduling, moving results.
 #   On one small file there is nothing to run in parallel to pay it back.
 # - Over many files Dask reads in parallel and pays the cost once; whether that wins depends on
-#   the work and on the free cores, so measure.
-# - pandas 3.1 reads a local file of 5 MiB or more on several threads (``mode.max_threads``),
-#   unless options such as ``parse_dates`` keep it on one: the pandas baseline may already be
-#   parallel. Under Dask, pandas parses each block on one thread.
+#   the work, on the free cores and on which pandas it meets, so measure.
+# - Dask's ``read_csv`` gives pandas bytes, which pandas parses on one thread; pandas on a path,
+#   Arrow in ``pd.read_parquet`` and NumPy's BLAS start threads of their own inside a task.
+#   Worker processes started by a nanny get ``OMP_NUM_THREADS=1`` and its kin (one BLAS and
+#   one Arrow thread); threads of an in-process cluster do not, and pandas ignores them.
 # - A cluster's scheduler costs more per task than Dask's local threads, and gives a dashboard,
 #   memory limits and room to grow in exchange.
 # - Check that the fast version gives the same answer as the slow one.
@@ -241,14 +369,15 @@ pd.testing.assert_series_equal(
 # %%
 # Exercise
 # --------
-# Date parsing is a large part of the work above. Count the trips per start station again for
-# all twelve files, but without ``parse_dates`` (the count does not need dates), with the
-# pandas loop and with Dask on threads, and time both with ``compare``. Does Dask gain more or
-# less over pandas than above? Put Dask's count in ``answer`` (a pandas Series of clean trips
-# per start station name, over all twelve files) and the Dask Series you computed it from in
-# ``counts``, then run the check below: it compares with a reference computed with pandas from
-# the same files, looks at how ``counts`` reads them, and says what is wrong, without giving
-# the answer away.
+# Dates keep pandas on one thread. Count the trips per start station again for all twelve
+# files, but now parse the two date columns as the analyses of the previous lessons do
+# (``parse_dates=["starttime", "stoptime"]``), with the pandas loop (its default threads) and
+# with Dask on threads, and time both with ``compare``. Does Dask gain more or less over
+# pandas than without dates, and why? Put Dask's count in ``answer`` (a pandas Series of clean
+# trips per start station name, over all twelve files) and the Dask Series you computed it
+# from in ``counts``, then run the check below: it compares with a reference computed with
+# pandas from the same files, looks at how ``counts`` reads them, and says what is wrong,
+# without giving the answer away.
 answer = None  # your answer, computed: replace None
 counts = None  # the Dask Series, before compute(): replace None
 
@@ -262,39 +391,45 @@ check("dask_vs_pandas", answer, counts=counts)
 #
 #    .. code-block:: python
 #
-#       def pandas_loop_no_dates(paths):
+#       dates = ["starttime", "stoptime"]
+#
+#
+#       def pandas_loop_with_dates(paths):
 #           counts = []
 #           for path in paths:
-#               month = pd.read_csv(path)
+#               month = pd.read_csv(path, dtype=trip_dtypes, parse_dates=dates)
 #               month = month[month["tripduration"] > 0].dropna(subset=["end station id"])
 #               counts.append(month["start station name"].value_counts())
 #           return pd.concat(counts).groupby(level=0).sum()
 #
 #
-#       def dask_counts_no_dates(paths):
-#           trips = dd.read_csv(paths, dtype=trip_dtypes)
+#       def dask_counts_with_dates(paths):
+#           trips = dd.read_csv(paths, dtype=trip_dtypes, parse_dates=dates)
 #           clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
 #           return clean["start station name"].value_counts(split_out=1)
 #
 #
-#       no_dates = compare({
-#           "pandas loop, no dates": lambda: pandas_loop_no_dates(files),
-#           "Dask threads, no dates": lambda: dask_counts_no_dates(files).compute(scheduler="threads"),
+#       with_dates = compare({
+#           "pandas loop, with dates": lambda: pandas_loop_with_dates(files),
+#           "Dask threads, with dates": lambda: dask_counts_with_dates(files).compute(scheduler="threads"),
 #       })
-#       print(no_dates)
-#       print("without dates:", no_dates.verdict("Dask threads, no dates", "pandas loop, no dates"))
-#       with_dates = 'Dask, scheduler="threads", 12 files'
-#       print("with dates:", pandas_vs_dask.verdict(with_dates, "pandas loop, 12 files"))
-#       # Without dates each read is shorter, so Dask's fixed overhead is a larger share of
-#       # the time, and pandas now reads each file of 5 MiB or more on its own threads: the
-#       # pandas loop is parallel too. Which effect shows depends on the machine.
-#       counts = dask_counts_no_dates(files)
+#       print(with_dates)
+#       print("with dates:", with_dates.verdict("Dask threads, with dates", "pandas loop, with dates"))
+#       without_dates = 'Dask, scheduler="threads", 12 files'
+#       print("without dates:", pandas_vs_dask.verdict(without_dates, "pandas loop, default threads, 12 files"))
+#       # With dates, pandas parses every file on one thread, whatever mode.max_threads says,
+#       # while Dask still parses several files at once; and each read is longer, so Dask's
+#       # fixed overhead is a smaller share. Which effect shows, and by how much, depends on
+#       # the machine and its free cores.
+#       counts = dask_counts_with_dates(files)
 #       answer = counts.compute(scheduler="threads")
 #       check("dask_vs_pandas", answer, counts=counts)
 
 # %%
 # Close the cluster
 # -----------------
-# Closing the client and the cluster stops the worker's threads and frees what it held.
+# Closing the client and the cluster stops the worker's threads and frees what it held; the
+# Parquet copy of the month is deleted with its folder.
 client.close()
 cluster.close()
+parquet_folder.cleanup()

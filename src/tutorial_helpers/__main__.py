@@ -89,33 +89,28 @@ def _generate(args) -> None:
 
 def _info(args) -> None:
     folder = args.data_dir or bikes.data_dir()
-    files = bikes.trip_files(folder, generate_if_missing=False)
-    manifest = bikes._read_manifest(folder)
-    rows = sum(entry.get("rows", 0) for entry in manifest["files"])
-    size = sum(entry["bytes"] for entry in manifest["files"])
-    if manifest.get("kind") == "synthetic":
+    bikes.trip_files(folder, generate_if_missing=False)  # a DataError naming the fix if a file is missing
+    held = bikes.info(folder)
+    if held["kind"] == "synthetic":
         made = "synthetic, scale {scale}, year {year}, seed {seed} (generator v{generator_version})"
-        print(f"folder:  {folder}\ndata:    {made.format(**manifest)}")
+        print(f"folder:  {folder}\ndata:    {made.format(**held)}")
     else:
         print(f"folder:  {folder}\ndata:    real Bluebikes trips, downloaded")
-    print(f"files:   {len(files)} monthly CSVs, {rows:,} rows, {_megabytes(size)}")
-    for entry in sorted(manifest["files"], key=lambda entry: entry["name"]):
-        print(f"  {entry['name']}  {entry.get('rows', 0):>10,} rows  {_megabytes(entry['bytes']):>9}")
-    json_entries = manifest.get("json_files", [])
-    if json_entries:
-        lines = sum(entry.get("rows", 0) for entry in json_entries)
-        size = sum(entry["bytes"] for entry in json_entries)
-        count = len(json_entries)
-        print(f"json:    {count} JSON-lines files, one trip in three, {lines:,} lines, {_megabytes(size)}")
-        for entry in sorted(json_entries, key=lambda entry: entry["name"]):
-            print(f"  {entry['name']}  {entry.get('rows', 0):>9,} lines  {_megabytes(entry['bytes']):>9}")
+    print(f"files:   {held['trip_files']} monthly CSVs, {held['trips']:,} rows, {_megabytes(held['trip_bytes'])}")
+    for entry in held["trip_entries"]:
+        print(f"  {entry['name']}  {entry['rows']:>10,} rows  {_megabytes(entry['bytes']):>9}")
+    if held["json_files"]:
+        print(f"json:    {held['json_files']} JSON-lines files, one trip in three, {held['json_lines']:,} lines, "
+              f"{_megabytes(held['json_bytes'])}")
+        for entry in held["json_entries"]:
+            print(f"  {entry['name']}  {entry['rows']:>9,} lines  {_megabytes(entry['bytes']):>9}")
 
 
 def _verify(args) -> None:
     folder = args.data_dir or bikes.data_dir()
     bikes.verify(folder)
-    count = len(bikes._entries(bikes._read_manifest(folder)))
-    print(f"{count} files in {folder} match their sha256 in manifest.json")
+    held = bikes.info(folder)
+    print(f"{held['trip_files'] + held['json_files']} files in {folder} match their sha256 in manifest.json")
 
 
 def _download(args) -> None:

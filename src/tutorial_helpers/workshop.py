@@ -36,7 +36,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -45,7 +44,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
-from tutorial_helpers import bikes
+from tutorial_helpers import bikes, files
 
 __all__ = ["KERNEL_NAME", "NOTEBOOKS_ZIP", "Prepared", "WorkshopError", "prepare", "site_url"]
 
@@ -148,7 +147,7 @@ def prepare(folder, *, learners=(), notebooks=None, kernel=False, shared=False, 
     has_data = _holds_data(data, scale)
     scale = 1.0 if scale is None else float(scale)
     zip_path = folder / NOTEBOOKS_ZIP
-    needed = (0 if has_data else bikes._BYTES_PER_ROW * sum(bikes._month_rows(scale)))
+    needed = 0 if has_data else bikes.expected_bytes(scale)
     _check_writable(folder)
     _check_space(folder, needed, len(names))
     folder.mkdir(parents=True, exist_ok=True)
@@ -231,22 +230,18 @@ def _fetch_notebooks(folder: Path, zip_path: Path, notebooks) -> str:
         if not path.is_file():
             raise WorkshopError(f"no notebooks at {path}: pass the course site's {NOTEBOOKS_ZIP} (a file or its URL)")
         if path.resolve() != zip_path.resolve():
-            _copy_atomic(path, zip_path)
+            files.copy_atomic(path, zip_path)
     return source
 
 
 def _download(url: str, target: Path) -> None:
-    tmp = _temp_next_to(target)
     try:
-        with urllib.request.urlopen(url, timeout=_TIMEOUT) as response, open(tmp, "wb") as out:
+        with urllib.request.urlopen(url, timeout=_TIMEOUT) as response, files.atomic_write(target) as out:
             shutil.copyfileobj(response, out)
-        os.replace(tmp, target)
     except (urllib.error.URLError, TimeoutError, ValueError) as error:
         reason = getattr(error, "reason", error)
         raise WorkshopError(f"could not download the notebooks from {url} ({reason}); download {NOTEBOOKS_ZIP} "
                             f"yourself and pass it with --notebooks PATH") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _notebook_members(zip_path: Path, source: str) -> list[zipfile.ZipInfo]:
@@ -284,38 +279,13 @@ def _copy_notebooks(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], ta
     return copied, present, kept
 
 
-def _temp_next_to(path: Path) -> Path:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; notebooks and zips are not
-    return Path(tmp)
-
-
-def _copy_atomic(source: Path, target: Path) -> None:
-    tmp = _temp_next_to(target)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _create(path: Path, content: bytes) -> bool:
     """Write ``path`` complete, only if it does not exist (never over a learner's edits); whether it did."""
-    tmp = _temp_next_to(path)
     try:
-        tmp.write_bytes(content)
-        try:
-            os.link(tmp, path)  # fails if the file appeared meanwhile: it is never replaced
-        except FileExistsError:
-            return False
-        except OSError:  # a file system without hard links
-            if path.exists():
-                return False
-            os.replace(tmp, path)
-        return True
-    finally:
-        tmp.unlink(missing_ok=True)
+        files.write_atomic(path, content, replace=False)  # not even over a file that appeared meanwhile
+    except FileExistsError:
+        return False
+    return True
 
 
 # -- permissions -------------------------------------------------------------------------------------
@@ -353,14 +323,13 @@ def _holds_data(data: Path, scale) -> bool:
         bikes.json_files(data, generate_if_missing=False)
     except bikes.DataError:
         return False
-    return scale is None or bikes._read_manifest(data).get("scale") == float(scale)
+    return scale is None or bikes.info(data)["scale"] == float(scale)
 
 
 def _data_summary(data: Path) -> str:
-    manifest = bikes._read_manifest(data)
-    rows = sum(entry.get("rows", 0) for entry in manifest["files"])
-    size = sum(entry["bytes"] for entry in bikes._entries(manifest))
-    return f"{len(manifest['files'])} monthly trip files, {rows:,} rows, {size / 1e6:,.0f} MB"
+    held = bikes.info(data)
+    size = held["trip_bytes"] + held["json_bytes"]
+    return f"{held['trip_files']} monthly trip files, {held['trips']:,} rows, {size / 1e6:,.0f} MB"
 
 
 def _register_kernel(data: Path) -> str:

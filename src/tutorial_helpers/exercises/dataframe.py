@@ -37,7 +37,7 @@ def _parses_dates(collection) -> bool:
     )
 
 
-def _compare_counts_without_dates(answer, files, counts=None) -> str | None:
+def _compare_counts_with_dates(answer, files, counts=None) -> str | None:
     stations = clean_trips(files, ["start station name"])["start station name"]
     problem = differs(answer, stations.value_counts(), "Your count of trips per start station")
     if problem:
@@ -45,8 +45,8 @@ def _compare_counts_without_dates(answer, files, counts=None) -> str | None:
     if counts is None or not hasattr(counts, "expr"):
         return ("Pass the Dask Series your answer came from as `counts` (before compute()), "
                 "so the check can see how it reads the files.")
-    if _parses_dates(counts):
-        return "Your Dask Series still reads the files with parse_dates: the exercise leaves the dates out."
+    if not _parses_dates(counts):
+        return "Your Dask Series reads the files without parse_dates: the exercise parses the two date columns."
     return None
 
 
@@ -58,9 +58,9 @@ EXERCISES = {
         right=lambda answer: f"{answer!r} has the highest customer share among the busy stations.",
     ),
     "plot_02_dask_vs_pandas": Exercise(
-        compare=_compare_counts_without_dates,
-        hint="read all twelve files with dd.read_csv and no parse_dates, keep the clean trips "
-             "(positive duration, an end station), and count them per start station.",
-        right=lambda answer: f"trips per start station for {len(answer)} stations, read without dates.",
+        compare=_compare_counts_with_dates,
+        hint="read all twelve files with dd.read_csv and parse_dates for starttime and stoptime, "
+             "keep the clean trips (positive duration, an end station), and count them per start station.",
+        right=lambda answer: f"trips per start station for {len(answer)} stations, read with dates.",
     ),
 }

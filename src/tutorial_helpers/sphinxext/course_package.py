@@ -13,7 +13,6 @@ lessons page) at a fixed address, which ``python -m tutorial_helpers workshop pr
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from sphinx.errors import ExtensionError
 
+from tutorial_helpers import files
 from tutorial_helpers.sphinxext.gallery import gallery_root
 
 DISTRIBUTION = "dask-course"
@@ -45,7 +45,7 @@ def build_wheel(outdir: Path) -> Path:
     target = Path(outdir) / wheel_name()
     cached = _build_cached_wheel()
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(cached, target)
+    files.copy_atomic(cached, target)
     return target
 
 
@@ -74,7 +74,7 @@ def _build_cached_wheel() -> Path:
         if built.returncode != 0:
             raise ExtensionError(f"could not build the course package's wheel: {built.stderr.strip()[-500:]}")
         # Two builds at once may both build it: each moves a complete file into place.
-        os.replace(Path(scratch, wheel_name()), target)
+        files.copy_atomic(Path(scratch, wheel_name()), target)
     return target
 
 
@@ -128,7 +128,4 @@ def put_notebooks_in_site(app, exception) -> None:
     root = gallery_root(app.config.sphinx_gallery_conf, app.srcdir)
     archive = root / f"{root.name}_jupyter.zip"
     if archive.is_file():
-        target = Path(app.outdir) / archive.name
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(archive, tmp)
-        os.replace(tmp, target)
+        files.copy_atomic(archive, Path(app.outdir) / archive.name)

@@ -7,8 +7,9 @@ hook records a small JSON file there without leaving a half-written one behind.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from tutorial_helpers import files
 
 
 def gallery_root(gallery_conf: dict, srcdir: str | Path | None = None) -> Path:
@@ -26,6 +27,4 @@ def lessons_run(config) -> bool:
 def write_json_atomic(path: Path, data: object) -> None:
     """Write ``data`` as JSON to ``path`` by renaming a complete temporary file into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    files.write_atomic(path, json.dumps(data, indent=1, sort_keys=True))

@@ -45,6 +45,7 @@ from sphinx_gallery import py_source_parser
 from sphinx_gallery.notebook import rst2md
 from sphinx_gallery.utils import zip_files
 
+from tutorial_helpers import files
 from tutorial_helpers.sphinxext.gallery import gallery_root
 
 logger = logging.getLogger(__name__)
@@ -152,9 +153,7 @@ def convert_notebook(notebook: Path, markdown: list[str], first_cell: str | None
     converted = json.dumps(content, indent=2)  # as sphinx_gallery.notebook.save_notebook writes it
     if converted == text:
         return False
-    tmp = notebook.with_name(f".{notebook.name}.{os.getpid()}.tmp")
-    tmp.write_text(converted, encoding="utf-8")
-    os.replace(tmp, notebook)
+    files.write_atomic(notebook, converted)
     return True
 
 

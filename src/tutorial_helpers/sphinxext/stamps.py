@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import datetime
+import functools
 import json
 import platform
 import subprocess
@@ -37,7 +38,7 @@ def lesson_libraries(lesson: Path) -> list[str]:
             modules |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             modules.add(node.module.split(".")[0])
-    by_module = packages_distributions()
+    by_module = _packages_distributions()
     extra = {dist for module in modules for dist in by_module.get(module, [])}
     extra -= {"dask-course", *CORE_LIBRARIES}
     return [*CORE_LIBRARIES, *sorted(extra, key=str.lower)]
@@ -119,3 +120,9 @@ def add_stamp(app, docname: str, source: list[str]) -> None:
             "\n\n.. rubric:: Where these outputs were computed\n\n"
             f"{where_in_words(stamp.get('computed_on', []))}.\n\nWith {stamp['with']}.\n"
         )
+
+
+@functools.cache
+def _packages_distributions() -> dict[str, list[str]]:
+    # Scans every installed distribution's file list: seconds, so once a build.
+    return packages_distributions()
