@@ -6,6 +6,7 @@ import os
 import tempfile
 
 import dask
+import dask.threaded
 import pandas as pd
 from dask.dataframe.io import csv as dask_csv
 from dask.dataframe.io.parquet.arrow import ArrowDatasetEngine
@@ -52,6 +53,11 @@ def check_dask_vs_pandas(namespace, files):
     want = answers(files)["trips_per_station"]
     for counts in (namespace["loop_counts"], namespace["dask_threads_counts"]):
         assert counts.sort_index().tolist() == want.sort_index().tolist()
+    counts, loop = namespace["dask_threads_counts"], namespace["loop_counts"]
+    assert (str(counts.dtype), str(counts.index.dtype)) == ("int64[pyarrow]", "string")  # the dtypes printed
+    assert (str(loop.dtype), str(loop.index.dtype)) == ("int64", "str")
+    assert namespace["worker_classes"] == ["Worker"]  # the in-process cluster has no nanny
+    assert "CPU_COUNT" in inspect.getsource(dask.threaded.get)  # Dask's local threads: dask.system.CPU_COUNT
     assert [t.name for t in namespace["with_dates"].timings] == ["pandas loop, with dates", "Dask threads, with dates"]
     # The loop's option really reaches read_csv: one thread with threads=1, pandas' default otherwise.
     assert pd.get_option("mode.max_threads") is None  # the page prints pandas' default
@@ -113,7 +119,8 @@ def check_dask_vs_pandas(namespace, files):
         if enough(name):
             assert share[name] < 0.5, name  # on the task's own thread
     if enough("pandas read_parquet (Arrow)"):
-        assert share["pandas read_parquet (Arrow)"] > 0.5  # on Arrow's pool
+        # Mostly on Arrow's pool; 0.56-0.97 measured on a busy 2-core machine, so a margin below half.
+        assert share["pandas read_parquet (Arrow)"] > 0.4
 
     # A nanny puts pre-spawn-environ into its worker process's environment: one BLAS thread there.
     blas = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
@@ -123,8 +130,14 @@ def check_dask_vs_pandas(namespace, files):
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address="127.0.0.1:0") as processes, Client(processes, set_as_default=False) as client:
+        assert [type(w).__name__ for w in processes.workers.values()] == ["Nanny"]
         for variable in blas:
             assert list(client.run(os.getenv, variable).values()) == ["1"], variable
+        with client.as_current():  # value_counts: P2P with a client by default, a tree with split_out=1
+            stations = dd.read_csv([str(p) for p in files], dtype=_TRIP_DTYPES)["start station name"]
+            default = {type(s).__name__ for s in stations.value_counts().optimize().expr.walk()}
+            tree = {type(s).__name__ for s in stations.value_counts(split_out=1).optimize().expr.walk()}
+            assert "P2PShuffle" in default and "P2PShuffle" not in tree and "TreeReduce" in tree
         # Arrow sizes its pool by OMP_NUM_THREADS there; pandas' read_csv threads do not follow it.
         assert list(client.run(lambda: __import__("pyarrow").cpu_count()).values()) == [1]
         pandas_threads = client.run(lambda: __import__("pandas").io.parsers.readers._default_n_workers())

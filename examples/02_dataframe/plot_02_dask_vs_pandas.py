@@ -8,11 +8,11 @@ monthly file and on all twelve, and run Dask both on a cluster and on its local 
 scheduler, to see where the overhead dominates and whether parallel reading pays it back.
 pandas itself reads a large file on several threads: time it with its default threads and on
 one thread, so that each comparison says which pandas Dask is up against, and see where pandas,
-Arrow and NumPy start threads of their own inside Dask's tasks.
+Arrow and NumPy put threads of their own to work inside Dask's tasks.
 
 **You will be able to:** compare pandas and Dask like with like, explain what Dask's overhead
 costs on a single small file, tell what the cluster's scheduler adds over Dask's local threads,
-and measure whether a task starts threads of its own.
+and measure whether a task puts threads of its own to work.
 
 **Estimated time:** 15 minutes.
 """
@@ -78,8 +78,9 @@ def pandas_loop(paths, threads=None):
 # The Dask version is the code of the previous lesson, without the dates. ``compute()`` takes
 # the scheduler as an option, so one function can run on both. ``split_out=1`` keeps the counts
 # in one partition, combined by a tree of small tasks that every scheduler can run: without it,
-# while a ``Client`` is open, Dask plans ``value_counts`` as a P2P shuffle between the workers,
-# which only the cluster can run.
+# while a ``Client`` is open, Dask plans ``value_counts`` as a shuffle between the workers with
+# the shuffle method ``p2p`` (printed in the previous lesson), which only a cluster's workers
+# can run.
 
 
 def dask_counts(paths, **compute_options):
@@ -96,7 +97,8 @@ def dask_counts(paths, **compute_options):
 # A pandas loop can be less serial than it looks. pandas 3.1's ``read_csv`` splits a local,
 # uncompressed file of at least 5 MiB into byte ranges and parses them on several threads at
 # once, as many as the option ``mode.max_threads`` says; its default, ``None``, means the
-# smaller of the machine's cores and 6, and no more than this process may use. It does so only
+# smaller of the machine's cores and 6, and on Linux no more than this process may use (its CPU
+# affinity and cgroup quota; pandas does not look on macOS or Windows). It does so only
 # when it is given a file's path and reads all of it plainly: with ``parse_dates``,
 # ``usecols`` or ``nrows``, among other options, or given a file object instead of a path, it
 # parses on one thread. Dask's ``read_csv`` hands pandas each block of a file as an in-memory
@@ -141,7 +143,10 @@ pandas_vs_dask
 # pandas' threads: do they pay?
 # -----------------------------
 # On files of 5 MiB or more, with free cores, pandas' default should beat its one thread; on
-# smaller files the two rows run the same code. Here:
+# smaller files the two rows run the same code, and any gap between them is run-to-run noise.
+# Here:
+if big_files == 0:
+    print("No file here is 5 MiB or more: both rows read every file on one thread.")
 print(
     pandas_vs_dask.verdict(
         "pandas loop, default threads, 12 files",
@@ -183,23 +188,30 @@ for dask_row in ["Dask, 12 files", 'Dask, scheduler="threads", 12 files']:
 # %%
 # A pandas row can win, for these reasons: Dask's tasks share this machine's cores with
 # its scheduler, with this Python process and with any other program, and with few free cores
-# Dask's overhead can cost more than reading in parallel saves; pandas' default reads each
-# file of 5 MiB or more on several cores itself, so Dask's threads have fewer idle cores to
-# use; and on small files each read is short, so Dask's fixed cost is a large share of it.
+# Dask's overhead can cost more than reading in parallel saves; pandas' default already reads
+# each file of 5 MiB or more on several cores, so against that row reading files side by side
+# has less left to gain; and on small files each read is short, so Dask's fixed cost is a large
+# share of it.
 
 # %%
 # The cluster or Dask's local threads?
 # ------------------------------------
 # Here both Dask rows ran pandas on threads of this Python process: the cluster's one worker
-# lives in it. Threads share this process's memory, so nothing is copied, but they run Python
-# code one at a time (the :term:`GIL`); pandas' C parser releases the GIL while it splits the
-# text into fields and converts numbers, so threads reading CSV files overlap for much, not all,
-# of the work. What the cluster adds is its scheduler: every task is a message to it and back,
-# a millisecond or so each, where the local threaded scheduler hands a task to a thread
-# directly. In exchange the cluster gives a dashboard, memory limits, and the same code on many
-# machines. Worker processes, each with a GIL of its own, are another trade;
+# lives in it. Its tasks pass their results to each other in this process's memory, without a
+# copy; only the final counts travel to the client, over a loopback connection (the cluster's
+# ``protocol="tcp"``). The threads run Python code one at a time (the :term:`GIL`); pandas' C
+# parser releases the GIL while it splits the text into fields and converts numbers, so threads
+# reading CSV files overlap for much, not all, of the work. What the cluster adds is its
+# scheduler: every task is a message to it and back, where the local threaded scheduler hands a
+# task to a thread directly. In exchange the cluster gives a dashboard, memory limits, and the
+# same code on many machines. Worker processes, each with a GIL of its own, are another trade;
 # :ref:`lesson 9.2 <sphx_glr_lessons_09_distributed_plot_02_processes_threads.py>` measures
-# them on clusters of different shapes. Here:
+# them on clusters of different shapes. How many threads each row had (Dask's local scheduler
+# counts the cores this process may use, not a batch system's grant), and which was faster:
+import dask.system
+
+print("threads: the cluster's worker", sum(client.nthreads().values()),
+      "| Dask's local threaded scheduler", dask.system.CPU_COUNT)
 print(
     pandas_vs_dask.verdict(
         'Dask, scheduler="threads", 12 files',
@@ -212,12 +224,14 @@ print(
 # %%
 # Threads inside threads
 # ----------------------
-# A Dask worker already runs one task per thread, one thread per core. A task whose library
-# starts threads of its own (pandas' parallel ``read_csv``, Arrow, NumPy's linear algebra)
-# adds threads on top, which then compete for the same cores. Whether a task does so can be
-# measured from inside it: ``time.thread_time()`` counts the CPU time of the thread that runs
-# the task, ``time.process_time()`` that of every thread of the process. CPU time on other
-# threads, while nothing else is running here, is work done by threads the task started.
+# A Dask worker already runs one task per thread, by default one thread per core. A task whose
+# library hands work to threads of its own (pandas' parallel ``read_csv``, Arrow, NumPy's
+# linear algebra) adds threads on top, which then compete for the same cores. Whether a task
+# does so can be measured from inside it: ``time.thread_time()`` counts the CPU time of the
+# thread that runs the task, ``time.process_time()`` that of every thread of the process. CPU
+# time on other threads, while nothing else is running here, is work done by threads the task
+# put to work (pandas starts a pool for each read; Arrow and BLAS keep theirs for the life of
+# the process).
 import time
 
 
@@ -286,7 +300,7 @@ cpu_use.round(3)
 other_share = cpu_use["CPU, other threads (s)"] / cpu_seconds
 for name, share in other_share.items():
     if share > 0.6:
-        where = "mostly on other threads, while the task's own thread waited"
+        where = "mostly on other threads"
     elif share < 0.4:
         where = "mostly on the task's own thread"
     else:
@@ -305,22 +319,29 @@ for name, share in other_share.items():
 #   threads of its own pool (its size: ``pyarrow.cpu_count()``, printed below). Dask's
 #   ``read_parquet``, with its default ``filesystem="fsspec"``, asks Arrow not to
 #   (``use_threads=False``): one thread per task, the parallelism is Dask's.
-# - **NumPy.** The matrix product runs in BLAS (here OpenBLAS, bundled with NumPy), which
-#   starts its own threads, as many as the cores unless an environment variable read when NumPy
-#   is imported (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``) says
-#   fewer; the task's own thread takes a share of the work.
+# - **NumPy.** The matrix product runs in the BLAS library NumPy was built with (printed
+#   below; NumPy's wheels bundle OpenBLAS, conda's NumPy may use MKL), which runs it on threads
+#   of its own, as many as the cores unless an environment variable read when NumPy is imported
+#   (``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS`` for OpenBLAS, ``MKL_NUM_THREADS`` for MKL)
+#   says fewer; the task's own thread takes a share of the work.
 #
-# On a cluster of worker *processes* Dask sets those variables for you: each worker process is
-# started by a nanny, which puts the settings of ``distributed.nanny.pre-spawn-environ`` in the
-# new process's environment before it starts, so NumPy there uses one BLAS thread per task.
+# On a cluster of worker *processes* Dask sets those variables for you: by default each worker
+# process is started by a nanny, which puts the settings of
+# ``distributed.nanny.pre-spawn-environ`` in the environment the new process inherits, before it
+# starts, so NumPy there uses one BLAS thread per task.
 # Arrow reads ``OMP_NUM_THREADS`` too when it sizes its pool, so there it has one thread;
 # pandas does not: its ``mode.max_threads`` is set in code, in the task. The workers of this
-# lesson's cluster are threads of this process, started without a nanny, so they keep this
-# process's BLAS and Arrow threads, which the rows above measure.
+# lesson's cluster are threads of this process, started without a nanny (the class of its
+# worker, printed below, is ``Worker``, not ``Nanny``), so they keep this process's BLAS and
+# Arrow threads, which the rows above measure.
 import dask
 import pyarrow as pa
 
+blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+print("NumPy's BLAS:", blas["name"], blas.get("version", ""))
 print("Arrow's thread pool:", pa.cpu_count(), "threads")
+worker_classes = [type(worker).__name__ for worker in cluster.workers.values()]
+print("this cluster's worker:", *worker_classes)
 print("set in a nanny's worker process:", dask.config.get("distributed.nanny.pre-spawn-environ"))
 
 # %%
@@ -338,7 +359,8 @@ print("set in a nanny's worker process:", dask.config.get("distributed.nanny.pre
 # where pandas has ``int64`` and ``str``.
 loop_counts = pandas_loop(files)
 dask_threads_counts = dask_counts(files, scheduler="threads")
-print(dask_threads_counts.dtype, "vs", loop_counts.dtype)
+print("counts:", dask_threads_counts.dtype, "vs", loop_counts.dtype)
+print("station names:", dask_threads_counts.index.dtype, "vs", loop_counts.index.dtype)
 pd.testing.assert_series_equal(
     loop_counts.sort_index(),
     dask_threads_counts.sort_index(),
@@ -359,11 +381,11 @@ pd.testing.assert_series_equal(
 # - Over many files Dask reads in parallel and pays the cost once; whether that wins depends on
 #   the work, on the free cores and on which pandas it meets, so measure.
 # - Dask's ``read_csv`` gives pandas bytes, which pandas parses on one thread; pandas on a path,
-#   Arrow in ``pd.read_parquet`` and NumPy's BLAS start threads of their own inside a task.
+#   Arrow in ``pd.read_parquet`` and NumPy's BLAS put threads of their own to work inside a task.
 #   Worker processes started by a nanny get ``OMP_NUM_THREADS=1`` and its kin (one BLAS and
 #   one Arrow thread); threads of an in-process cluster do not, and pandas ignores them.
-# - A cluster's scheduler costs more per task than Dask's local threads, and gives a dashboard,
-#   memory limits and room to grow in exchange.
+# - A cluster's scheduler adds a message to it and back for every task, which Dask's local
+#   threads skip, and gives a dashboard, memory limits and room to grow in exchange.
 # - Check that the fast version gives the same answer as the slow one.
 
 # %%
