@@ -4,14 +4,24 @@ lesson describes is the installed one, and every crossover it printed follows fr
 import inspect
 import io
 import math
+import os
+import re
+from collections import Counter
 from importlib.util import find_spec
 
+import dask
 import pandas as pd
+import pyarrow.parquet as pq
+from dask._expr import FinalizeCompute
 from dask.dataframe.io import csv as dask_csv
+from dask.utils import key_split
+from distributed.shuffle import _scheduler_plugin
+from pandas.compat._cpu import available_cpu_count
 from pandas.io import parquet as pandas_parquet
 from pandas.io.parsers import readers
 
 from tutorial_helpers import bikes
+from tutorial_helpers.cores import granted_cores
 from tutorial_helpers.exercises import clean_trips
 from tutorial_helpers.timing import Timing, Timings
 
@@ -89,6 +99,29 @@ def check_should_you_use_dask(namespace, files):
     kinds = namespace["kinds"]
     assert kinds["p2pshuffle"] >= 1 and kinds["read-csv"] == len(csv_files), kinds
     assert len(namespace["graph"]) == sum(namespace["kinds"].values())
+    with dask.config.set({"dataframe.shuffle.method": "p2p"}):  # the graph printed is the one compute() runs
+        ran = FinalizeCompute(namespace["dask_query"](csv_files).expr).optimize().__dask_graph__()
+    assert Counter(key_split(key) for key in ran) == kinds
+    assert re.search(r'logger\.warning\(\s*"Shuffle %s initialized', inspect.getsource(_scheduler_plugin))
+    threads = namespace["threads"]  # the cluster printed: one in-process worker, the cores granted
+    assert len(threads) == 1 and sum(threads.values()) == granted_cores(), threads
+    assert all(address.startswith("tcp://127.0.0.1:") for address in threads), threads
+
+    # What the page says of the other readers and engines.
+    assert readers._default_n_workers() == min(os.cpu_count() or 1, readers._MAX_DEFAULT_WORKERS,
+                                               available_cpu_count() or os.cpu_count() or 1)
+    assert inspect.signature(pq.read_table).parameters["use_threads"].default is True
+    assert inspect.signature(pd.DataFrame.to_parquet).parameters["compression"].default == "snappy"
+    if "Polars" in engines:
+        import polars as pl
+
+        assert "larger-than-memory" in inspect.getdoc(pl.StreamingEngine)
+        assert "polars_cloud" in inspect.getsource(inspect.getmodule(pl.RemoteEngine))
+    if "DuckDB" in engines:
+        import duckdb
+
+        with duckdb.connect() as con:  # DuckDB spills to a temporary folder past its memory limit
+            assert con.sql("SELECT current_setting('temp_directory')").fetchall()[0][0]
 
     # The live measurements: every engine, three timed runs, on each format.
     live = namespace["live"]

@@ -3,10 +3,11 @@ Should you use Dask here?
 =========================
 
 "Why is Dask slower than pandas?" is the question learners ask most, and Dask's own best
-practices open with *start small*: if the data fits in memory, plain pandas, or a faster
-single-machine engine, may be all you need. This lesson answers the question with
-measurements instead of opinions: the same analysis written in pandas, Polars, DuckDB and Dask,
-timed side by side on this machine at the smallest size, on CSV and Parquet files, then the
+practices open with *Start Small*: parallelism brings overhead, and often a problem does not
+need it. If the data fits in memory, plain pandas, or a faster single-machine engine, may be all
+you need. This lesson answers the question with measurements instead of opinions: the same
+analysis written in pandas, Polars, DuckDB and Dask, timed side by side on this machine at a
+small size, on CSV and Parquet files, then the
 course's scaling study of the same analysis at growing sizes, with the size from which one tool overtakes another
 computed from the file.
 
@@ -24,9 +25,9 @@ given size of data and machine, knowing what each one cannot do.
 #    :icon: mortar-board
 #
 #    - **What usually goes wrong:** Learners read "Dask was slower here" as "Dask is slow". Point
-#      at the sizes: the live part measures the smallest data, where fixed costs dominate.
-#    - **Do not skip:** Which pandas is compared: pandas 3.1 reads a large CSV file with several
-#      threads, so "pandas against Dask" is not "one core against all".
+#      at the sizes: the live part measures small data, where fixed costs weigh most.
+#    - **Do not skip:** Which pandas is compared: pandas 3.1 reads a local CSV file of 5 MiB or
+#      more with several threads, so "pandas against Dask" is not "one core against all".
 #    - **Ask the room:** Your data is 5 GB of CSV and your laptop has 16 GB: which tool, and
 #      what would make you change your mind?
 
@@ -61,6 +62,8 @@ cluster = LocalCluster(
     silence_logs="error",  # P2P logs its shuffles' bookkeeping as warnings
 )
 client = Client(cluster)
+threads = client.nthreads()  # worker address -> threads
+print(f"{len(threads)} worker, {sum(threads.values())} threads; cores granted to this job: {granted_cores()}")
 
 # %%
 # One analysis, four tools
@@ -113,9 +116,9 @@ def dask_analysis(paths, read=None):
 # batches. Like Dask, Polars is told the type of ``end station id``: the files
 # write a missing station as an empty quoted field, ``""``, which Polars otherwise reads as text
 # (an empty string is not a missing value, and those trips would be counted). DuckDB: the same
-# query in SQL over the files, given every column's type (``auto_detect = false``) as the
-# scaling study's harness gives it (its description in the results file, printed below, says
-# why). Each function imports its library inside, so this cell runs where it is not installed.
+# query in SQL over the files, given every column's type (``auto_detect = false``: no sniffing
+# of each file's types), as the scaling study's harness does. Each function imports its library
+# inside, so this cell runs where it is not installed.
 
 
 def polars_analysis(paths, scan="csv"):
@@ -158,10 +161,10 @@ def duckdb_analysis(paths, scan="csv"):
 # %%
 # The data
 # --------
-# The live part of this lesson runs on a quarter of the course's year: the same synthetic trips,
-# a quarter as many, written once beside the course's data (``bikes.scaled``). A quarter, because
-# every engine runs several times here and the page must stay quick to build; the larger sizes
-# come from the scaling study's results file, further down.
+# The live part of this lesson runs on a quarter of the course's year: synthetic trips made the
+# same way, a quarter as many, written once beside the course's data (``bikes.scaled``). A
+# quarter, because every engine runs several times here and the page must stay quick to build;
+# the larger sizes come from the scaling study's results file, further down.
 data = bikes.scaled(0.25 * bikes.info()["scale"])  # made on first use
 csv_files = bikes.trip_files(data)
 trips = bikes.info(data)["trips"]
@@ -171,15 +174,17 @@ print(f"{len(csv_files)} CSV files, {trips:,} trips, {bikes.info(data)['trip_byt
 # Which pandas?
 # -------------
 # pandas 3.1 is parallel too: its ``read_csv`` parses a local, uncompressed file of 5 MiB or more
-# on several threads, as many as the option ``mode.max_threads`` allows (``None``: the smaller of
-# the cores and 6), when it reads the whole file and parses no dates, as this lesson's pandas
-# does (:ref:`lesson 2.2 <pandas-is-parallel-too>` measures it). Dask's ``read_csv`` hands pandas
+# on several threads, as many as the option ``mode.max_threads`` allows (``None``, the default:
+# at most 6, and no more than the CPUs this process may use), when, among other conditions, it
+# reads the whole file and parses no dates, as this lesson's pandas does
+# (:ref:`lesson 2.2 <pandas-is-parallel-too>` measures it). Dask's ``read_csv`` hands pandas
 # blocks of bytes, parsed one thread each: there, the parallelism is Dask's. So this lesson times
 # two pandas: the default, and pandas limited to one thread with ``pd.option_context``. The
 # option, and how many of the files are big enough for pandas' threads:
 import os
 
-print("mode.max_threads:", pd.get_option("mode.max_threads"), f"(cores: {os.cpu_count()})")
+print("mode.max_threads:", pd.get_option("mode.max_threads"),
+      f"(CPUs on this machine: {os.cpu_count()}, cores granted to this job: {granted_cores()})")
 big = sum(path.stat().st_size >= 5 * 2**20 for path in csv_files)
 print(f"{big} of {len(csv_files)} files are 5 MiB or more")
 
@@ -223,8 +228,8 @@ reference.head()
 # Timed
 # -----
 # Now the time, with ``compare``: three runs of each engine, the median counts (no warm-up run:
-# the answers above already read every file once). Every run reads the CSV files from the start,
-# as a script run once would.
+# the answers above already read every file once). Every run reads and parses the files again,
+# from the operating system's file cache since that first read.
 from tutorial_helpers.timing import compare
 
 live = {"csv": compare({name: (lambda run=run: run(csv_files)) for name, run in engines.items()}, warmup=0)}
@@ -233,13 +238,14 @@ live["csv"]
 # %%
 # What Dask does besides the work: it builds a :term:`task graph`, and the scheduler hands out
 # every task of it; for the exact median, the graph shuffles the trips between partitions. The
-# graph, counted by the kind of task:
+# graph ``compute()`` runs (optimized as ``compute()`` optimizes it, without fusing tasks),
+# counted by the kind of task:
 from collections import Counter
 
 import dask
 from dask.utils import key_split
 
-graph = dask_query(csv_files).__dask_graph__()
+graph = dask_query(csv_files).optimize(fuse=False).__dask_graph__()
 kinds = Counter(key_split(key) for key in graph)
 shuffle_method = dask.utils.get_default_shuffle_method()
 print(f"{len(graph)} tasks for {len(csv_files)} files; shuffle method: {shuffle_method}")
@@ -253,14 +259,15 @@ print(", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
 
 def verdicts(timings):
     print(timings.verdict("pandas", "Dask, cluster", otherwise=(
-        "At this size Dask's parallel reading already paid for its fixed costs.")))
+        "Dask's parallelism can outweigh its fixed costs once there is enough work.")))
     if "pandas, 1 thread" in [t.name for t in timings.timings]:
-        print(timings.verdict("pandas", "pandas, 1 thread", otherwise=(
-            "pandas' threads need free cores and files of 5 MiB or more; other programs held the cores.")))
+        why = ("no file here is 5 MiB or more, so both pandas parsed on one thread." if big == 0 else
+               "pandas' threads need free cores, and other programs may have held them.")
+        print(timings.verdict("pandas", "pandas, 1 thread", otherwise=f"Possible reason: {why}"))
     for name in ("Polars", "DuckDB"):
         if name in engines:
             print(timings.verdict(name, "pandas", otherwise=(
-                f"{name} has fixed costs too (planning the query, starting its threads).")))
+                f"{name} has fixed costs too, such as planning the query; they weigh most on small data.")))
 
 
 verdicts(live["csv"])
@@ -271,7 +278,8 @@ verdicts(live["csv"])
 # CSV is text that every engine must parse; Parquet stores typed columns, compressed. The lesson
 # writes a Parquet copy of the same data, one file per month, into a temporary folder (removed at
 # the end), checks the answers again and times the engines on it. ``mode.max_threads`` is a
-# setting of pandas' CSV reader, so the one-thread pandas is left out here.
+# setting of pandas' CSV reader only: ``read_parquet`` goes through Arrow, which decodes on its
+# own thread pool (``use_threads=True`` by default), so the one-thread pandas is left out here.
 import shutil
 import tempfile
 from pathlib import Path
@@ -302,9 +310,10 @@ verdicts(live["parquet"])
 # ---------------------------
 # One size, measured on one machine at one moment, is not a trend. ``make scale``
 # (``benchmarks/scaling.py`` in the course repository) runs the same analysis with each engine,
-# each run in a fresh Python process, at growing sizes (each file lists its own), on CSV and on
-# Parquet, and records the median wall time and the peak memory of the whole process tree (the
-# cluster's workers included) in one JSON file per machine in ``benchmarks/results/``. This page
+# each run in a fresh Python process, at growing sizes, on CSV and Parquet files (each results
+# file lists its sizes and formats), and records the median wall time and the peak memory of
+# the whole process tree (the cluster's workers included) in one JSON file per machine in
+# ``benchmarks/results/``. This page
 # looks for that folder from where it runs upwards, so it finds it inside a copy of the
 # repository; elsewhere it says so. What each file holds, computed from it:
 import json
@@ -348,7 +357,9 @@ for r in results:
 # ----------------------------
 # One pair of plots per format: wall time and peak memory against the number of trips, both
 # axes logarithmic (a straight line is a power law; the dotted guide is linear growth). A red
-# cross marks a run stopped for running out of memory; the dashed line is the machine's RAM.
+# cross marks a run that failed, at the memory it had reached (the harness stops a run whose
+# processes pass a share of the RAM, and records it as out of memory); the dashed line is the
+# machine's RAM.
 import matplotlib.pyplot as plt
 
 styles = {"pandas": ("tab:green", "o"), "pandas-1-thread": ("tab:olive", "o"), "polars": ("tab:purple", "D"),
@@ -370,7 +381,7 @@ for r in results:
         out = group[group["peak_memory_bytes_at_error"].notna()]
         if len(out):
             memory_ax.loglog(out["trips (M)"], out["peak_memory_bytes_at_error"].astype(float) / 2**30, "x",
-                             color="tab:red", ms=9, mew=2, label="out of memory")
+                             color="tab:red", ms=9, mew=2, label="failed")
         for ax in (time_ax, memory_ax):
             ax.set_xticks(millions, [f"{m:g}" for m in millions], minor=False)
             ax.set_xticks([], minor=True)
@@ -387,9 +398,9 @@ for r in results:
 # Crossovers, computed
 # --------------------
 # A *crossover* is the smallest size from which one engine is faster than another: at that size
-# and at every larger size the file measured. A run that failed (out of memory, or not run after
-# failing on less data) counts as slower than any that finished. The function reads the medians;
-# the sentences below are printed from it, so another machine's file gives its own.
+# and at every larger size the file measured. A run that failed, or was not run after running
+# out of memory on less data, counts as slower than any that finished. The function reads the
+# medians; the sentences below are printed from it, so another machine's file gives its own.
 import math
 
 
@@ -458,10 +469,11 @@ for r in results:
         print(crossover_table(medians(table, fmt)).to_string())
 
 # %%
-# The page's live measurement beside each file's smallest size (the same size when this page ran
-# on the course's default data): the file's runs were on another day, each in a fresh Python
-# process, where this page's runs share its process. pandas' time divided by Dask's on the
-# cluster (above 1: Dask was faster), there and here: compare the ratios, not the seconds.
+# The page's live measurement beside the file's size nearest to it. The file's runs were made at
+# another time, each in a fresh Python process, with the harness's own code and cluster (the
+# descriptions above); this page's runs share its process and its cluster. pandas' time divided
+# by Dask's on the cluster (above 1: Dask was faster), there and here: compare the ratios, not
+# the seconds.
 for r in results:
     table = points(r)
     for fmt in live:
@@ -469,10 +481,10 @@ for r in results:
             print(f"{r['machine']['name']}: no {fmt} points in this file")
             continue
         times = medians(table, fmt)
-        smallest = times.index.min()
+        nearest = min(times.index, key=lambda rows: abs(math.log(rows / trips)))
         if {"pandas", "dask-cluster"} <= set(times.columns):
-            then = times.at[smallest, "pandas"] / times.at[smallest, "dask-cluster"]
-            print(f"{fmt}: {then:.2f} in the file of {r['machine']['name']} at {smallest:,.0f} trips; "
+            then = times.at[nearest, "pandas"] / times.at[nearest, "dask-cluster"]
+            print(f"{fmt}: {then:.2f} in the file of {r['machine']['name']} at {nearest:,.0f} trips; "
                   f"{live[fmt].speedup('pandas', 'Dask, cluster'):.2f} here, now, at {trips:,} trips")
 
 # %%
@@ -502,18 +514,20 @@ for r in results:
 #
 # - **pandas** holds the whole table in one process's memory, so its peak memory grows with the
 #   data (the plots above, at the file's larger sizes), and a run that reaches the machine's RAM
-#   fails (the memory section shows where, if the file has such a run). Its own parallelism is limited to parts such as
-#   ``read_csv``.
-# - **Polars** and **DuckDB** run on one machine only. Within it they use its cores, but a job
-#   that needs more cores or memory than one machine has is out of their reach; how they behave
-#   near the RAM is what the file's largest sizes show for them, when it has them.
+#   fails (the memory section shows where, if the file has such a run). Its own parallelism is
+#   limited to parts such as ``read_csv`` and, through Arrow, ``read_parquet``.
+# - **Polars** and **DuckDB**, as installed here, run inside this Python process, on this
+#   machine's cores: a job that needs more cores than one machine has is out of their reach
+#   (Polars' distributed engine, ``pl.RemoteEngine``, runs on Polars Cloud, a hosted service,
+#   through the separate ``polars-cloud`` package). Past the RAM, Polars' streaming engine and
+#   DuckDB can work from disk; the file's largest sizes show how they behaved, when it has them.
 # - **Dask** pays fixed costs on small data (the graph, scheduling, the shuffle counted above),
 #   and it scales out: the same code runs on a laptop, on a workstation, and on many machines of
 #   an HPC cluster (:ref:`topic 13 <many-machines>`). Its workers spill to disk when their data
 #   outgrows memory (:ref:`topic 19 <bigger-than-memory>`), and it runs any Python code in
 #   parallel, not only DataFrames (:ref:`dask.delayed <dask-delayed>` and :ref:`futures`).
 # - **Spark** (PySpark) also scales out to many machines; it runs on the Java virtual machine,
-#   and its DataFrame API is its own, not pandas'.
+#   and its DataFrame API is its own (it also has a pandas-like one, ``pyspark.pandas``).
 #
 # A short decision guide
 # ~~~~~~~~~~~~~~~~~~~~~~
@@ -532,14 +546,14 @@ for r in results:
 # Your machine's verdict, in numbers. From this page's live measurements, ``live["csv"]`` and
 # ``live["parquet"]``, compute how many times faster Dask on the cluster ran than pandas with its
 # default threads (a float above 1 if Dask won, below 1 if it lost), for each format. Put in
-# ``answer`` a dict from the format (``"csv"``, ``"parquet"``) to that ratio, and pass ``live``
-# to the check: it recomputes the ratios from your measurements.
+# ``answer`` a dict from the format (``"csv"``, ``"parquet"``) to that ratio. The check is given
+# ``live`` too: it recomputes the ratios from your measurements.
 answer = None  # your answer, computed: replace None
 
 # %%
 from tutorial_helpers.exercises import check
 
-check("should_you_use_dask", answer)
+check("should_you_use_dask", answer, live=live)
 
 # %%
 # .. dropdown:: Solution
