@@ -111,7 +111,8 @@ bench: install graphviz
 # How time and peak memory grow with the data, on CSV and Parquet, for pandas (default threads and
 # mode.max_threads=1), Polars, DuckDB, Dask threads, a Dask cluster and PySpark when installed, every
 # engine's result checked equal (tens of minutes on 2 cores, its duration is in the results file; the
-# scaled copies and their Parquet copies take GBs beside the course data): writes benchmarks/results/scaling-<machine>.json, which the scaling pages plot.
+# scaled copies and their Parquet copies take GBs beside the course data): writes
+# benchmarks/results/scaling-<machine>.json, which the scaling pages plot.
 .PHONY: scale
 scale: install data
 	$(BIN)/python benchmarks/scaling.py $(SCALE_ARGS)

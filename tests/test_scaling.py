@@ -1,4 +1,5 @@
-"""The scaling study: `make scale`'s harness writes a well-formed results file, and the page renders from one.
+"""The scaling study: `make scale`'s harness runs every installed engine on CSV and Parquet, stops when two
+engines disagree, writes its Parquet copy atomically and a well-formed results file; the page renders from one.
 
 A benchmark, not a test: nothing here looks at how long anything took.
 """
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,25 +36,139 @@ def test_worker_counts_double_up_to_the_cores_capped_at_8():
     assert counts(64) == [1, 2, 4, 8]
 
 
+def _installed(engine):
+    return _harness().available(engine) is None
+
+
 @pytest.mark.slow
-def test_harness_writes_a_well_formed_results_file_at_a_tiny_scale(tmp_path):
+def test_harness_runs_every_installed_engine_on_both_formats_and_they_agree(tmp_path, monkeypatch):
+    from tutorial_helpers import bikes
+
+    monkeypatch.setenv("DASK_COURSE_DATA", str(tmp_path / "bluebikes"))  # scaled copies beside it
     output = tmp_path / "scaling-tiny.json"
-    _harness().main(["--scales", "0.005", "--runs", "1", "--strong-scale", "0.005",
-                     "--data-root", str(tmp_path / "data"), "--machine", "tiny", "--notes", "a test",
-                     "--output", str(output)])
+    harness = _harness()
+    harness.main(["--scales", "0.02", "--runs", "1", "--strong-scale", "0.02", "--machine", "tiny",
+                  "--notes", "a test", "--output", str(output)])
     results = json.loads(output.read_text())
     assert results["machine"]["name"] == "tiny"
     assert {"cores", "granted_cores", "memory_gib", "system", "python"} <= set(results["machine"])
-    assert set(results["versions"]) == {"dask", "distributed", "pandas", "numpy", "pyarrow"}
+    assert {"dask", "distributed", "pandas", "numpy", "pyarrow"} <= set(results["versions"])
     assert results["date"] and results["notes"] == "a test" and results["runs_per_point"] == 1
-    assert [(p["scale"], p["engine"]) for p in results["weak"]] == [
-        (0.005, engine) for engine in ("pandas", "dask-threads", "dask-cluster")]
+    assert results["timed"] and results["analysis"] and results["checked"]
+    installed = [engine for engine in harness.ENGINES if _installed(engine)]
+    assert {"pandas", "pandas-1-thread", "dask-threads", "dask-cluster"} <= set(installed)
+    assert set(results["engines"]) == set(harness.ENGINES)  # skipped ones are described too
+    assert "mode.max_threads" in results["engines"]["pandas-1-thread"]
+    assert set(results["skipped"]) == set(harness.ENGINES) - set(installed)
+    assert all(why.startswith("not installed: ") for why in results["skipped"].values())
+    assert [(p["scale"], p["format"], p["engine"]) for p in results["weak"]] == [
+        (0.02, fmt, engine) for fmt in ("csv", "parquet") for engine in installed]
     for point in results["weak"]:
         assert "errors" not in point, point
-        assert point["rows"] > 0 and point["csv_bytes"] > 0 and len(point["seconds"]) == 1
+        assert point["rows"] > 0 and point["csv_bytes"] > 0 and point["bytes"] > 0 and len(point["seconds"]) == 1
         assert point["median_seconds"] > 0 and point["median_peak_memory_bytes"] > 0
-    assert [p["workers"] for p in results["strong"]] == _harness().worker_counts(results["machine"]["granted_cores"])
-    assert all(p["median_seconds"] > 0 for p in results["strong"])
+    # Every engine found every station: the run compared the tables and did not stop.
+    assert {p["stations"] for p in results["weak"]} == {len(bikes.stations())}
+    assert [p["workers"] for p in results["strong"]] == harness.worker_counts(results["machine"]["granted_cores"])
+    assert all(p["median_seconds"] > 0 and p["format"] == "csv" for p in results["strong"])
+
+
+@pytest.mark.slow
+def test_an_engine_with_a_different_result_stops_the_run_with_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASK_COURSE_DATA", str(tmp_path / "bluebikes"))
+    harness = _harness()
+    real = harness.measure
+
+    def measure(engine, folder, workers, guard, fmt="csv", result_file=None):
+        run = real(engine, folder, workers, guard, fmt, result_file)
+        if engine == "duckdb":  # one median a little off, as a wrong engine would give
+            table = pd.read_parquet(result_file)
+            table.loc[3, "median"] *= 1 + 1e-6
+            table.to_parquet(result_file)
+        return run
+
+    monkeypatch.setattr(harness, "measure", measure)
+    output = tmp_path / "scaling-wrong.json"
+    with pytest.raises(SystemExit) as stopped:
+        harness.main(["--scales", "0.02", "--runs", "1", "--strong-scale", "0", "--formats", "csv",
+                      "--engines", "pandas", "duckdb", "--output", str(output)])
+    message = str(stopped.value.code)
+    assert message.startswith("scaling.py: results differ at scale 0.02: duckdb (csv) against pandas (csv), "
+                              "station "), message
+    assert "\n" not in message and "median" in message
+    assert [p["engine"] for p in json.loads(output.read_text())["weak"]] == ["pandas"]
+
+
+@pytest.mark.slow
+def test_append_adds_a_larger_scale_to_an_existing_results_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASK_COURSE_DATA", str(tmp_path / "bluebikes"))
+    output, harness = tmp_path / "scaling-append.json", _harness()
+    common = ["--runs", "1", "--strong-scale", "0", "--formats", "parquet", "--engines", "pandas", "duckdb",
+              "--output", str(output)]
+    harness.main(["--scales", "0.01", "--notes", "first.", *common])
+    first = json.loads(output.read_text())
+    harness.main(["--scales", "0.02", "--append", "--notes", "then 0.02.", *common])
+    results = json.loads(output.read_text())
+    assert [(p["scale"], p["engine"]) for p in results["weak"]] == [
+        (0.01, "pandas"), (0.01, "duckdb"), (0.02, "pandas"), (0.02, "duckdb")]
+    assert results["weak"][:2] == first["weak"] and results["date"] == first["date"]
+    assert results["notes"] == "first. then 0.02."
+    assert [a["scales"] for a in results["appended"]] == [[0.02]]
+    assert results["appended"][0]["duration_seconds"] >= 0 and "duration_seconds" in results
+
+
+def test_first_difference_names_the_first_station_that_differs():
+    first_difference = _harness().first_difference
+    table = pd.DataFrame({"name": ["A", "B", "C"], "count": [3, 2, 1], "mean": [1.5, 2.0, 3.0],
+                          "median": [1.0, 2.0, 3.0]})
+    assert first_difference(table, table.copy()) is None
+    rounding = table.assign(mean=table["mean"] * (1 + 1e-12))
+    assert first_difference(table, rounding) is None  # summation order: within 1e-9
+    off = table.copy()
+    off.loc[1, "median"] = 2.0 * (1 + 1e-8)
+    assert first_difference(table, off).startswith("station 'B'")
+    counted = table.assign(count=[3, 2, 2])
+    assert first_difference(table, counted).startswith("station 'C'")
+    assert "station 'B' vs 'D'" in first_difference(table, table.assign(name=["A", "D", "C"]))
+    assert first_difference(table, table.iloc[:2]) == "3 stations vs 2"
+
+
+def test_the_parquet_copy_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from tutorial_helpers import bikes
+
+    harness = _harness()
+    folder = tmp_path / "bluebikes-scale-0.002"
+    files = bikes.generate(folder, scale=0.002)
+    real, written = pq.write_table, []
+
+    def fails_at_the_fourth_file(table, where, **options):
+        if len(written) == 3:
+            raise OSError("no space left on device (a test)")
+        written.append(where)
+        real(table, where, **options)
+
+    monkeypatch.setattr(pq, "write_table", fails_at_the_fourth_file)
+    with pytest.raises(OSError, match="a test"):
+        harness.prepare(folder)
+    assert len(written) == 3
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]  # no copy, no temporary folder left
+    monkeypatch.setattr(pq, "write_table", real)
+    target = harness.prepare(folder)
+    assert target == tmp_path / "bluebikes-scale-0.002-parquet"
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        [path.with_suffix(".parquet").name for path in files] + ["source.json", "stations.parquet"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder.name, target.name])
+    # The station table sits in the CSV copy too, outside its manifest.
+    assert pd.read_csv(folder / "stations.csv").equals(bikes.stations())
+    assert "stations.csv" not in (folder / "manifest.json").read_text()
+    for path in files:  # the same trips
+        csv, parquet = pd.read_csv(path), pd.read_parquet(target / path.with_suffix(".parquet").name)
+        assert len(csv) == len(parquet) and csv["tripduration"].sum() == parquet["tripduration"].sum()
+    made = {p.name: p.stat().st_mtime_ns for p in target.iterdir()}
+    assert harness.prepare(folder) == target  # made once: the second call writes nothing
+    assert {p.name: p.stat().st_mtime_ns for p in target.iterdir()} == made
 
 
 def test_a_run_past_the_memory_guard_is_stopped_and_recorded_as_out_of_memory(small_data):

@@ -3,11 +3,13 @@ How time and memory grow with the data
 ======================================
 
 Where does Dask start to pay off, and where does pandas run out of memory? This page plots a
-scaling study: the analysis of the previous lesson (filter, group-by, exact median per station)
-on data from a quarter of the course's year to many times it, with pandas in one process, Dask
-on threads and Dask on a local cluster, as ``make scale`` measured it on each machine whose
-results file is in the course repository. Then it re-measures the smallest size on the machine
-that builds this page, so you can see whether it agrees.
+scaling study: an analysis like the previous lesson's (filter, group-by with an exact median per
+station, then a join with the station table for the names) on data from a quarter of the course's
+year to many times it, with pandas in one process, Dask on threads and Dask on a local cluster, as
+``make scale`` measured it on each machine whose results file is in the course repository. (The
+same files hold Polars, DuckDB and Parquet measurements too; comparing those tools is a later
+lesson's subject, this one is about how Dask scales.) Then it re-measures the smallest size on the
+machine that builds this page, so you can see whether it agrees.
 
 **You will be able to:** read a log–log plot of time and memory against data size, find where
 one tool overtakes another, tell linear from worse-than-linear growth, and compare measured
@@ -49,30 +51,43 @@ results.sort(key=lambda r: (r["machine"]["granted_cores"], r["machine"]["name"])
 machines = pd.DataFrame([{
     "machine": r["machine"]["name"], "cores": r["machine"]["granted_cores"],
     "memory (GiB)": r["machine"]["memory_gib"], "measured on": r["date"][:10],
-    "dask": r["versions"]["dask"], "pandas": r["versions"]["pandas"], "runs per point": r["runs_per_point"],
+    "dask": r["versions"]["dask"], "pandas": r["versions"]["pandas"], "runs per point": f"{r['runs_per_point']}"
+    + (f", 1 from scale {r['one_run_from_scale']:g}" if r.get("one_run_from_scale") else ""),
 } for r in results])
 print(f"{len(results)} results file(s) found" + ("" if results else ": run `make scale` in the repository"))
 machines
 
 # %%
-# Each file also says what else was going on, and what its clock measured: the harness now
-# imports pandas and Dask before it starts the clock; files written before that change have no
-# ``timed`` entry, and their Dask engines' times include ``import dask.dataframe`` (measured
-# below). A shared machine's numbers are what they are:
+# Each file also says what else was going on, what its clock measured, and which pandas it ran:
+# pandas 3.1 can parse a CSV file with several threads of its own (its option
+# ``mode.max_threads``), so the harness measures pandas twice, with its default threads and with
+# that option at 1; each engine's line below says how it ran. The harness imports pandas and Dask
+# before it starts the clock; files written before that change have no ``timed`` entry, and their
+# Dask engines' times include ``import dask.dataframe`` (measured below). A shared machine's
+# numbers are what they are:
+ENGINES = ["pandas", "pandas-1-thread", "dask-threads", "dask-cluster"]  # what this page plots
 for r in results:
     timed = r.get("timed", "the analysis and, for the Dask engines, `import dask.dataframe`")
     print(f"{r['machine']['name']}: {r['notes'] or 'no notes'}\n  timed: {timed}")
+    for engine in ENGINES:
+        if engine in r["engines"]:
+            print(f"  {engine}: {r['engines'][engine]}")
 
 # %%
 # Time and peak memory, per scale and engine
 # ------------------------------------------
 # One row per data size, one column per engine: the median wall time of the analysis (cluster
-# start-up excluded) and the median peak memory of the process and its workers.
+# start-up excluded) and the median peak memory of the process and its workers, all reading the
+# CSV files (a file from before the harness measured Parquet too has no ``format``: CSV).
 
 
 def points(result):
+    """The file's CSV points of the engines this page plots, one row each."""
     weak = pd.DataFrame(result["weak"])
+    weak["format"] = weak["format"].fillna("csv") if "format" in weak else "csv"
+    weak = weak[(weak["format"] == "csv") & weak["engine"].isin(ENGINES)].copy()
     weak["rows (M)"] = weak["rows"] / 1e6
+    weak["seconds_runs"] = weak.get("seconds")  # every timed run of the point
     weak["seconds"] = weak.get("median_seconds")
     weak["peak GiB"] = weak.get("median_peak_memory_bytes") / 2**30
     return weak
@@ -92,7 +107,7 @@ for r in results:
 # (``make scale`` stops a run at 85 % of the RAM and does not give that engine more data).
 import matplotlib.pyplot as plt
 
-styles = {"pandas": "o-", "dask-threads": "s-", "dask-cluster": "^-"}
+styles = {"pandas": "o-", "pandas-1-thread": "o--", "dask-threads": "s-", "dask-cluster": "^-"}
 for r in results:
     weak = points(r)
     fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(9, 3.6))
@@ -103,7 +118,7 @@ for r in results:
     slowest = weak[weak["rows (M)"] == rows[0]]["seconds"].max()
     time_ax.loglog(rows, slowest * rows / rows[0], "k:", lw=1, label="linear")
     memory_ax.axhline(r["machine"]["memory_gib"], color="tab:red", ls="--", label="RAM")
-    out_of_memory = weak[weak.get("peak_memory_bytes_at_error", pd.Series(dtype=float)).notna()]
+    out_of_memory = weak[weak["peak_memory_bytes_at_error"].notna()] if "peak_memory_bytes_at_error" in weak else []
     if len(out_of_memory):
         memory_ax.loglog(out_of_memory["rows (M)"], out_of_memory["peak_memory_bytes_at_error"] / 2**30,
                          "x", color="tab:red", ms=9, mew=2, label="ran out of memory")
@@ -123,9 +138,11 @@ for r in results:
 # What the measurements say
 # -------------------------
 # These sentences are computed from each file: the sizes at which a Dask engine was faster than
-# pandas, how time grew between the two largest sizes (an exponent of 1 is linear; below 1, fixed
-# costs or a busy machine still weigh), and where pandas' memory, which grows with the data,
-# would reach the machine's RAM.
+# pandas (with its default threads, and on one thread where the file has it) in every run, and
+# where the runs of the two overlapped (within run-to-run variation), how time grew between the
+# two largest sizes (an exponent of 1 is linear; below 1, fixed costs still weigh; a busy machine
+# moves it either way, the more so the closer the two sizes), and where pandas' memory, which
+# grows with the data, would reach the machine's RAM.
 import math
 
 
@@ -133,12 +150,24 @@ def findings(result):
     weak = points(result).dropna(subset=["seconds"])
     times = weak.pivot(index="rows", columns="engine", values="seconds")
     lines = []
+    runs = weak.set_index(["rows", "engine"])["seconds_runs"]
     for engine in ("dask-threads", "dask-cluster"):
-        if engine in times and "pandas" in times:
-            faster = times.index[times[engine] < times["pandas"]]
-            sizes = ", ".join(f"{rows / 1e6:g}" for rows in faster)
-            lines.append(f"{engine} was faster than pandas at {sizes} M trips" if len(faster)
-                         else f"{engine} was never faster than pandas, up to {times.index.max() / 1e6:g} M trips")
+        for baseline in ("pandas", "pandas-1-thread"):
+            if engine in times and baseline in times:
+                both = times[[engine, baseline]].dropna().index
+                # faster in every run than the baseline's fastest run; overlapping runs are a tie
+                faster = [rows for rows in both if max(runs[rows, engine]) < min(runs[rows, baseline])]
+                slower = [rows for rows in both if min(runs[rows, engine]) > max(runs[rows, baseline])]
+                tied = [rows for rows in both if rows not in faster + slower]
+                once = {rows for rows in both if min(len(runs[rows, engine]), len(runs[rows, baseline])) == 1}
+                sizes = ", ".join(f"{rows / 1e6:g}" + ("*" if rows in once else "") for rows in faster)
+                line = (f"{engine} was faster than {baseline} at {sizes} M trips" if faster else
+                        f"{engine} was never faster than {baseline}, up to {max(both) / 1e6:g} M trips")
+                if tied:
+                    line += f" (within run-to-run variation at {', '.join(f'{rows / 1e6:g}' for rows in tied)} M)"
+                if once & set(faster):
+                    line += " (*: one run each, so no run-to-run variation was measured there)"
+                lines.append(line)
         if engine in times and times[engine].notna().sum() >= 2:
             (small, t_small), (large, t_large) = list(times[engine].dropna().items())[-2:]
             exponent = math.log(t_large / t_small) / math.log(large / small)
@@ -163,7 +192,7 @@ for r in results:
 # Strong scaling: the same data, more workers
 # -------------------------------------------
 # Weak scaling asks how time grows with the data; :term:`strong scaling` keeps the data fixed
-# (the course's default year) and adds workers, one thread each, up to the machine's cores (at
+# (the course's default year, CSV) and adds workers, one thread each, up to the machine's cores (at
 # most 8). The ideal is one worker's time divided by the number of workers; the gap is what
 # scheduling, moving data and the serial parts of the work cost. The weak series measured the
 # cluster engine with as many workers as cores at the same size too: the same analysis, data and
@@ -216,18 +245,20 @@ for r in results:
 
 # %%
 # The same command measured twice gives two times: the file records no difference in what ran,
-# only when (the strong series runs last, after the largest data) and the load average before
-# each point. A speed-up is a ratio of two such times, so it carries both their variations:
+# only when it ran (the harness now runs the strong series right after the other points of its
+# size; files from before 2026-12-07 ran it last, after the largest data) and the load average
+# before each point. A speed-up is a ratio of two such times, so it carries both their variations:
 # read it as a range, and re-measure on a quiet machine before trusting a single figure.
 
 # %%
 # This machine, now
 # -----------------
 # The smallest size again, on the machine that runs this page, where pandas is expected to win
-# (Dask's fixed costs weigh most on little data): the same analysis in pandas and in Dask on
-# threads, timed with ``compare`` (three runs each, the median counts). The data is the
-# course's year at a quarter of its size, written once beside it. This page starts no cluster,
-# so the median's shuffle is the one Dask uses without a client, printed below, as in the
+# (Dask's fixed costs weigh most on little data): the harness's analysis in pandas (its default
+# threads) and in Dask on threads, timed with ``compare`` (three runs each, the median counts).
+# The data is the course's year at a quarter of its size, written once beside it
+# (``bikes.scaled``); the station table comes from ``bikes.stations()``. This page starts no
+# cluster, so the median's shuffle is the one Dask uses without a client, printed below, as in the
 # harness's ``dask-threads`` engine. Unlike the harness, which starts a fresh Python for every
 # run, these runs share this page's process, where pandas and Dask are already imported.
 import dask
@@ -235,28 +266,30 @@ import dask.dataframe as dd
 from tutorial_helpers import bikes
 from tutorial_helpers.timing import compare
 
-trip_dtypes = {"birth year": "float64", "end station id": "float64"}
+COLUMNS = ["tripduration", "start station id", "end station id"]
+stations = bikes.stations().set_index("id")["name"]
 
 
 def pandas_analysis(paths):
-    trips = pd.concat([pd.read_csv(p, parse_dates=["starttime", "stoptime"]) for p in paths])
-    clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
-    return clean.groupby("start station name")["tripduration"].agg(["count", "mean", "median"])
+    # Whole files: pandas' parallel parser does not run with usecols
+    trips = pd.concat([pd.read_csv(p)[COLUMNS] for p in paths], ignore_index=True)
+    clean = trips[(trips["tripduration"] > 0) & trips["end station id"].notna()]
+    stats = clean.groupby("start station id")["tripduration"].agg(["count", "mean", "median"])
+    return stats.join(stations, how="inner").set_index("name").sort_index()
 
 
 def dask_analysis(paths, scheduler):
-    trips = dd.read_csv(paths, dtype=trip_dtypes, parse_dates=["starttime", "stoptime"])
-    clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
-    by_station = clean.groupby("start station name")["tripduration"]
+    trips = dd.read_csv(paths, usecols=COLUMNS, dtype={"end station id": "float64"})
+    clean = trips[(trips["tripduration"] > 0) & trips["end station id"].notnull()]
+    by_station = clean.groupby("start station id")["tripduration"]
     stats, median = dask.compute(by_station.agg(["count", "mean"]), by_station.median(), scheduler=scheduler)
-    return stats.assign(median=median)
+    return stats.assign(median=median).join(stations, how="inner").set_index("name").sort_index()
 
 
 # %%
-default_dir = bikes.data_dir()
 bikes.trip_files()  # the course's data, made on first use
-scale = 0.25 * json.loads((default_dir / "manifest.json").read_text())["scale"]
-small_files = bikes.generate(default_dir.with_name(f"{default_dir.name}-scale-{scale:g}"), scale=scale)
+scale = 0.25 * bikes.info()["scale"]
+small_files = bikes.trip_files(bikes.scaled(scale))
 print(f"the shuffle Dask uses here: {dask.utils.get_default_shuffle_method()}")
 now = compare({
     "pandas": lambda: pandas_analysis(small_files),
@@ -265,13 +298,17 @@ now = compare({
 now
 
 # %%
-# How does this relate to the results file? Its first machine measured the same size in a fresh
-# Python per run and, if the file has no ``timed`` entry, with ``import dask.dataframe`` inside
-# the Dask time; here both run in this page's process, already imported. To see what that import
-# weighs, a fresh Python times it now, after pandas, as the old harness's child did, and it is
-# compared with this page's Dask run, measured minutes apart on the same machine. A file measured
-# on another day, on a quieter or busier machine, gives a ratio of its own: compare the ratios,
-# not the seconds.
+# How does this relate to the results file? Its first machine measured the same analysis at its
+# smallest size in a fresh Python per run; here both run in this page's process, already
+# imported. A ratio of two times is what can be compared across machines and days, and each time
+# varies from run to run, so the page compares *ranges*: the lowest and highest ratio the runs
+# allow (slowest pandas run over fastest Dask run, and the other way round), from the file's runs
+# and from the three runs above. If the ranges overlap, this machine, now, agrees with the file
+# within run-to-run variation; if not, the sentence says which way it moved and how busy each
+# machine was. If the file has no ``timed`` entry, its Dask times also include
+# ``import dask.dataframe``, timed here in a fresh Python after pandas, as the old harness's
+# child did.
+import os
 import subprocess
 import sys
 
@@ -284,18 +321,40 @@ import_seconds = float(subprocess.run([sys.executable, "-c", IMPORT], capture_ou
 dask_now = now["Dask, threads"].median
 print(f"import dask.dataframe in a fresh Python here, now: {import_seconds:.2f} s, "
       f"{import_seconds / dask_now:.2f}× this page's Dask run ({dask_now:.2f} s)")
-rows_now = sum(entry["rows"] for entry in json.loads((small_files[0].parent / "manifest.json").read_text())["files"])
+
+
+def ratio_range(slower_seconds, faster_seconds):
+    """The lowest and highest ratio of two sets of run times: slowest over fastest, and fastest over slowest."""
+    return min(slower_seconds) / max(faster_seconds), max(slower_seconds) / min(faster_seconds)
+
+
+rows_now = bikes.info(small_files[0].parent)["trips"]
+now_range = ratio_range(now["pandas"].seconds, now["Dask, threads"].seconds)
+agree = then_range = None
 if results:
-    first = points(results[0])
-    then = first[first["scale"] == first["scale"].min()].set_index("engine")
-    ratio_then = then.loc["pandas", "seconds"] / then.loc["dask-threads", "seconds"]
-    ratio_now = now.speedup("pandas", "Dask, threads")
+    first = points(results[0]).dropna(subset=["seconds"])
+    both_ran = first.groupby("scale")["engine"].agg(lambda e: {"pandas", "dask-threads"} <= set(e))
+    then = first[first["scale"] == both_ran[both_ran].index.min()].set_index("engine")  # smallest such size
+    then_range = ratio_range(then.loc["pandas", "seconds_runs"], then.loc["dask-threads", "seconds_runs"])
+    agree = then_range[0] <= now_range[1] and now_range[0] <= then_range[1]
     with_import = "" if "timed" in results[0] else ", import included in Dask's time"
-    print(f"pandas' time ÷ Dask-on-threads' time (above 1: Dask was faster):\n"
-          f"  {ratio_then:.2f} in the file of {results[0]['machine']['name']}, {results[0]['date'][:10]}, "
-          f"at {then.loc['pandas', 'rows']:,.0f} trips, fresh processes{with_import}\n"
-          f"  {ratio_now:.2f} here, now, at {rows_now:,} trips, in this page's process: "
-          f"{ratio_now / ratio_then:.2f}× the file's ratio")
+    load_then = then.loc["pandas", "load_average_before"] if "load_average_before" in then else "not recorded"
+    print(f"pandas' time ÷ Dask-on-threads' time (above 1: Dask was faster), lowest to highest:\n"
+          f"  {then_range[0]:.2f} to {then_range[1]:.2f} in the file of {results[0]['machine']['name']}, "
+          f"{results[0]['date'][:10]}, at {then.loc['pandas', 'rows']:,.0f} trips, fresh processes{with_import} "
+          f"(load average before: {load_then})\n"
+          f"  {now_range[0]:.2f} to {now_range[1]:.2f} here, now, at {rows_now:,} trips, in this page's process "
+          f"(load average now: {os.getloadavg()[0]:.2f})")
+    if then.loc["pandas", "rows"] != rows_now:
+        print(f"The sizes differ ({then.loc['pandas', 'rows']:,.0f} and {rows_now:,} trips): the data here is not "
+              f"the course's default year, so the two ratios are of different sizes.")
+    if agree:
+        print("The ranges overlap: this machine, now, agrees with the file within run-to-run variation.")
+    else:
+        direction = "more in Dask's favour" if now_range[0] > then_range[1] else "more in pandas' favour"
+        print(f"The ranges do not overlap: here, now, the ratio came out {direction} than in the file. "
+              f"Another machine, another load or another size moves it; trust the measurement on your own "
+              f"machine over the file.")
 
 # %%
 # Exercise
