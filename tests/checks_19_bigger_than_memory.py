@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 import re
 import tempfile
 
@@ -24,6 +25,22 @@ def _columns_read(collection):
 def check_bigger_than_memory(namespace, files):
     import dask
     from tutorial_helpers import bikes
+
+    # The plan printed: count and mean in ceil(n/15) partitions of the n read (a tree only if one),
+    # the medians shuffled into the n partitions read, and one Parquet read for both results.
+    from dask._expr import FinalizeCompute
+    from dask.base import collections_to_expr
+
+    counts_plan, median_plan = (part.optimize(fuse=False) for part in namespace["station_stats_of"](namespace["slim"]))
+    assert (namespace["counts_partitions"], namespace["median_partitions"]) == (counts_plan.npartitions,
+                                                                               median_plan.npartitions)
+    read = [e for e in median_plan.expr.walk() if type(e).__name__ == "FusedIO"]
+    assert len(read) == 1 and read[0].npartitions == namespace["median_partitions"]
+    assert namespace["counts_partitions"] == math.ceil(namespace["median_partitions"] / 15)
+    tree = any(type(e).__name__ == "TreeReduce" for e in counts_plan.expr.walk())
+    assert tree == (namespace["counts_partitions"] == 1)
+    both = FinalizeCompute(collections_to_expr(list(namespace["station_stats_of"](namespace["slim"])), True)).optimize()
+    assert len({e._name for e in both.walk() if type(e).__name__ == "FusedIO"}) == 1
 
     # The larger year: sixteen times the scale and the trips of the data the lesson found, in
     # twelve monthly files. (Only the columns the answers below need are read here.)
@@ -121,6 +138,30 @@ def check_scaling_study(namespace, files):
     rows = sum(len(pd.read_csv(path, usecols=[0])) for path in small_files)
     assert rows * 4 == sum(len(pd.read_csv(path, usecols=[0])) for path in files)
     assert namespace["rows_now"] == rows
+    # The median's plan shuffles on disk without a client (printed next to the sentence).
+    assert namespace["median_shuffles"] == ["DiskShuffle"]
+    # pandas_analysis reads whole files: usecols turns pandas 3.1's parallel parser off; it starts at 5 MiB.
+    from pandas.io.parsers import readers
+
+    assert readers._PARALLEL_READ_MIN_BYTES == 5 * 2**20
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "big.csv")
+        with open(path, "w") as f:
+            f.write("a,b\n" + "1,2\n" * (6 * 2**20 // 4))
+        assert readers._can_parallelize_csv(path, {})
+        assert not readers._can_parallelize_csv(path, {"usecols": ["a"]})
+    # "slower in every run at ..." holds for every size it names, single runs starred.
+    for result in namespace["results"]:
+        runs = {(p["rows"], p["engine"]): p["seconds"] for p in result["weak"]
+                if p.get("format", "csv") == "csv" and "seconds" in p}
+        for line in namespace["findings"](result):
+            pair = re.match(r"(dask-\S+) was (?:never )?faster than ([\w-]+)", line)
+            slow = re.search(r"slower in every run at ([\d.*, ]+) M", line)
+            for size in slow.group(1).split(", ") if slow else []:
+                rows_there = round(float(size.rstrip("*")) * 1e6)
+                assert min(runs[rows_there, pair.group(1)]) > max(runs[rows_there, pair.group(2)]), line
+                once = min(len(runs[rows_there, pair.group(1)]), len(runs[rows_there, pair.group(2)])) == 1
+                assert size.endswith("*") == once, line
     # pandas and Dask give the same answers as a plain pandas reference of the harness's analysis:
     # per start station id, joined with the station table for the name.
     trips = pd.concat([pd.read_csv(path) for path in small_files], ignore_index=True)

@@ -20,10 +20,11 @@ worker's ``memory_limit`` does and does not do, and tell whether pandas fits the
 #    :class-container: instructor-notes
 #    :icon: mortar-board
 #
-#    - **Before class:** The first run writes sixteen times the course's data (3.9 GB of CSV,
-#      4.8 GB with the JSON lines and a Parquet copy), which takes several minutes; later runs
-#      reuse it. On a shared system run this lesson once as the instructor, or demonstrate it rather
-#      than have every learner write their own copy.
+#    - **Before class:** The first run writes sixteen times the course's data (CSV, a few JSON
+#      lines files, then a Parquet copy; ``bikes.expected_bytes(scale)`` estimates the first two
+#      before you start), which takes several minutes; later runs reuse it. On a shared system
+#      run this lesson once as the instructor, or demonstrate it rather than have every learner
+#      write their own copy.
 #    - **What usually goes wrong:** Learners compare the size of the files, or of the whole table,
 #      with the memory. Only the columns the analysis reads count: point at the line that
 #      measures them before the cluster does any work.
@@ -192,13 +193,18 @@ if __name__ == "__main__":
 # %%
 # Try it on a sample first
 # ------------------------
-# Per start station: the number of trips and their mean duration (a tree of partial sums: each
-# partition shrinks to one row per station at once), and the exact median. A median cannot be
-# combined from partial medians: all trips of a station must meet in one partition, so Dask
+# Per start station: the number of trips and their mean duration, and the exact median. For the
+# count and the mean each partition shrinks at once to partial counts and sums, one row per
+# station; Dask then combines those small rows, in a tree when the result is one partition, or by
+# shuffling them by station when there are many partitions (``split_out``: by default, with one
+# group-by key, one result partition for every 15 it reads). A median cannot be combined from
+# partial medians: all trips of a station must meet in one partition, so Dask
 # :term:`shuffles <shuffle>` the two columns it needs into new partitions. ``dask.compute``
 # answers both in one pass over the files. The same function runs on the first two partitions, a
-# sample, and on everything. The sample run also loads, in the worker, what a
-# shuffle needs the first time, so that it counts as the processes' level, not as the analysis's.
+# sample, and on everything. Its second line prints Dask's plan for everything: the optimiser
+# joins small Parquet files into larger partitions, so it can read fewer partitions than files.
+# The sample runs before anything is measured, so that whatever the worker sets up for its
+# first shuffle is part of the level the measurement starts from.
 
 
 def station_stats_of(trips):
@@ -210,6 +216,9 @@ def station_stats_of(trips):
 if __name__ == "__main__":
     sample, _ = dask.compute(*station_stats_of(slim.partitions[:2]))
     print(f"sample: {int(sample['count'].sum()):,} trips at {len(sample)} stations")
+    counts_partitions, median_partitions = (part.optimize().npartitions for part in station_stats_of(slim))
+    print(f"all {slim.npartitions} files: count and mean combined into {counts_partitions} partition(s), "
+          f"the medians in {median_partitions}")
     shuffle_method = dask.utils.get_default_shuffle_method()
     print(f"shuffle method with this client: {shuffle_method!r}; "
           f"P2P writes shards to disk: {dask.config.get('distributed.p2p.storage.disk')}")
@@ -218,7 +227,7 @@ if __name__ == "__main__":
 # The analysis, measured over every process
 # -----------------------------------------
 # Now on all partitions, nothing kept. The worker's one thread runs one task at a time; the
-# shuffle passes through the worker's disk (P2P ``storage.disk``); one row per station comes back
+# shuffles pass through the worker's disk (P2P ``storage.disk``); one row per station comes back
 # to this process. ``TreeMemory`` watches this process and its children while it runs.
 if __name__ == "__main__":
     with TreeMemory() as dask_memory:
@@ -331,7 +340,7 @@ if __name__ == "__main__":
     plt.tight_layout()
 
 # %%
-# Why the difference: pandas builds the whole three-column table, then a filtered copy, before it
+# Why the difference: pandas builds the whole three-column table, then filtered copies, before it
 # groups, all in one process. Dask's one thread works on one partition at a time and the shuffle
 # passes through disk; what its processes add on top of that (the libraries' buffers, memory
 # freed but kept for reuse: part of what Dask calls :term:`unmanaged memory <managed memory>`)
@@ -351,7 +360,7 @@ if __name__ == "__main__":
 # - A worker's ``memory_limit`` is a policy (spill, pause, restart at fractions of it, printed
 #   from ``dask.config``), not a cap. To know what an analysis needs, measure the peak resident
 #   memory of every process it uses, against their level just before.
-# - A filter, a group-by and a P2P shuffle run in tasks that each hold a few partitions, the
+# - A filter, a group-by and a P2P shuffle run as tasks, one at a time on one thread here, the
 #   shuffle passing through disk; compare the processes' growth with the size of the columns.
 # - Give pandas the same columns before concluding anything; the run above says whether they fit
 #   the same budget.
@@ -359,9 +368,9 @@ if __name__ == "__main__":
 # Exercise
 # --------
 # Which stations have the longest median trip *to* them? Compute the median duration per *end*
-# station with Dask on threads (the cluster is closed): a second shuffle, on this machine's
-# memory. Put the five longest medians, in seconds, in ``answer`` (a pandas Series indexed by end
-# station name, as ``nlargest(5)`` gives it) and run the check below: it computes the same with
+# station with Dask on threads (the cluster is closed, so Dask runs in this process). Put the
+# five longest medians, in seconds, in ``answer`` (a pandas Series indexed by end station name,
+# as ``nlargest(5)`` gives it) and run the check below: it computes the same with
 # pandas from the Parquet copy and says what is off, without giving the answer away. Is the
 # busiest start station among them?
 if __name__ == "__main__":
@@ -379,7 +388,7 @@ if __name__ == "__main__":
 #    .. code-block:: python
 #
 #       if __name__ == "__main__":
-#           trips = dd.read_parquet(parquet_dir)
+#           trips = dd.read_parquet(parquet_dir, columns=["end station name", "end station id", "tripduration"])
 #           clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
 #           to_station = clean.groupby("end station name")["tripduration"].median()
 #           longest = to_station.compute(scheduler="threads").nlargest(5)

@@ -8,8 +8,8 @@ station, then a join with the station table for the names) on data from a quarte
 year to many times it, with pandas in one process, Dask on threads and Dask on a local cluster, as
 ``make scale`` measured it on each machine whose results file is in the course repository. (The
 same files hold Polars, DuckDB and Parquet measurements too; comparing those tools is a later
-lesson's subject, this one is about how Dask scales.) Then it re-measures the smallest size on the
-machine that builds this page, so you can see whether it agrees.
+lesson's subject, this one is about how Dask scales.) Then it re-measures a quarter of the
+course's year on the machine that runs this page, so you can see whether it agrees.
 
 **You will be able to:** read a log–log plot of time and memory against data size, find where
 one tool overtakes another, tell linear from worse-than-linear growth, and compare measured
@@ -35,7 +35,7 @@ strong scaling with the ideal.
 # ``make scale`` (``benchmarks/scaling.py`` in the course repository) writes one JSON file per
 # machine into ``benchmarks/results/``: the machine, its cores and memory, the library versions,
 # the date, notes, and every measured point. This page looks for that folder from where it runs
-# upwards, so it finds it inside a copy of the repository; elsewhere it says so and plots only
+# upwards, so it finds it inside a copy of the repository; elsewhere it says so and shows only
 # this machine's measurement.
 import json
 from pathlib import Path
@@ -59,9 +59,9 @@ machines
 
 # %%
 # Each file also says what else was going on, what its clock measured, and which pandas it ran:
-# pandas 3.1 can parse a CSV file with several threads of its own (its option
-# ``mode.max_threads``), so the harness measures pandas twice, with its default threads and with
-# that option at 1; each engine's line below says how it ran. The harness imports pandas and Dask
+# pandas 3.1 parses a local CSV file of 5 MiB or more on several threads of its own when it may
+# use several cores (its option ``mode.max_threads``), so the harness measures pandas twice, with
+# its default threads and with that option at 1; each engine's line below says how it ran. The harness imports pandas and Dask
 # before it starts the clock; files written before that change have no ``timed`` entry, and their
 # Dask engines' times include ``import dask.dataframe`` (measured below). A shared machine's
 # numbers are what they are:
@@ -102,9 +102,10 @@ for r in results:
 # ---------
 # Both axes are logarithmic: a straight line means a power law, and a slope of 1 (the dotted
 # guide) means *linear*: ten times the data, ten times the time. A flat start means fixed costs
-# (starting, scheduling) dominate. On the memory plot the machine's RAM is drawn across: a line
-# heading for it shows where that engine would run out, and a red cross marks a run that did
-# (``make scale`` stops a run at 85 % of the RAM and does not give that engine more data).
+# (building and scheduling the graph) dominate. On the memory plot the machine's RAM is drawn
+# across: a line heading for it shows where that engine would run out, and a red cross marks a run
+# that did (``make scale`` stops a run at 85 % of the RAM and does not give that engine more data
+# in that format).
 import matplotlib.pyplot as plt
 
 styles = {"pandas": "o-", "pandas-1-thread": "o--", "dask-threads": "s-", "dask-cluster": "^-"}
@@ -118,7 +119,9 @@ for r in results:
     slowest = weak[weak["rows (M)"] == rows[0]]["seconds"].max()
     time_ax.loglog(rows, slowest * rows / rows[0], "k:", lw=1, label="linear")
     memory_ax.axhline(r["machine"]["memory_gib"], color="tab:red", ls="--", label="RAM")
-    out_of_memory = weak[weak["peak_memory_bytes_at_error"].notna()] if "peak_memory_bytes_at_error" in weak else []
+    ran_out = weak.get("errors", pd.Series(None, index=weak.index, dtype=object)).map(  # not other failures
+        lambda errors: isinstance(errors, list) and any(e.startswith("out of memory") for e in errors))
+    out_of_memory = weak[ran_out]
     if len(out_of_memory):
         memory_ax.loglog(out_of_memory["rows (M)"], out_of_memory["peak_memory_bytes_at_error"] / 2**30,
                          "x", color="tab:red", ms=9, mew=2, label="ran out of memory")
@@ -139,10 +142,12 @@ for r in results:
 # -------------------------
 # These sentences are computed from each file: the sizes at which a Dask engine was faster than
 # pandas (with its default threads, and on one thread where the file has it) in every run, and
-# where the runs of the two overlapped (within run-to-run variation), how time grew between the
-# two largest sizes (an exponent of 1 is linear; below 1, fixed costs still weigh; a busy machine
-# moves it either way, the more so the closer the two sizes), and where pandas' memory, which
-# grows with the data, would reach the machine's RAM.
+# where the runs of the two overlapped (within run-to-run variation) and where pandas won every
+# run, how time grew between the two largest sizes (an exponent of 1 is linear, above 1 worse than
+# linear, below 1 fixed costs still weigh, below 0 the larger data ran faster: something other than
+# the data, such as the load, decided it; a busy machine moves it either way, the more so the
+# closer the two sizes and the fewer the runs), and where pandas' memory would reach the machine's
+# RAM if it kept growing at the rate of its largest size.
 import math
 
 
@@ -165,21 +170,27 @@ def findings(result):
                         f"{engine} was never faster than {baseline}, up to {max(both) / 1e6:g} M trips")
                 if tied:
                     line += f" (within run-to-run variation at {', '.join(f'{rows / 1e6:g}' for rows in tied)} M)"
-                if once & set(faster):
+                if slower:
+                    line += "; slower in every run at " + ", ".join(
+                        f"{rows / 1e6:g}" + ("*" if rows in once else "") for rows in slower) + " M"
+                if once & set(faster + slower):
                     line += " (*: one run each, so no run-to-run variation was measured there)"
                 lines.append(line)
         if engine in times and times[engine].notna().sum() >= 2:
             (small, t_small), (large, t_large) = list(times[engine].dropna().items())[-2:]
             exponent = math.log(t_large / t_small) / math.log(large / small)
-            lines.append(f"{engine}: time grew as rows^{exponent:.2f} between the two largest sizes")
+            single = min(len(runs[small, engine]), len(runs[large, engine])) == 1
+            lines.append(f"{engine}: {t_small:.2f} s at {small / 1e6:g} M trips, {t_large:.2f} s at "
+                         f"{large / 1e6:g} M: time ∝ rows^{exponent:.2f}" + (" (one run each)" if single else ""))
     pandas = weak[weak["engine"] == "pandas"]
     failed = [p for p in result["weak"] if p["engine"] == "pandas" and p.get("errors")]
     if failed:
         lines.append(f"pandas failed from {min(p['rows'] for p in failed) / 1e6:.2f} M trips: {failed[0]['errors'][0]}")
     elif len(pandas):
         per_row = (pandas["peak GiB"] / pandas["rows"]).iloc[-1]
-        lines.append(f"pandas peaked at {per_row * 2**30 * 1e6 / 2**20:.0f} MiB per million trips: "
-                     f"the machine's RAM would be reached near {result['machine']['memory_gib'] / per_row / 1e6:.0f} M trips")
+        lines.append(f"pandas peaked at {per_row * 2**30 * 1e6 / 2**20:.0f} MiB per million trips: at that "
+                     f"rate the machine's RAM would be reached near "
+                     f"{result['machine']['memory_gib'] / per_row / 1e6:.0f} M trips")
     return lines
 
 
@@ -192,11 +203,13 @@ for r in results:
 # Strong scaling: the same data, more workers
 # -------------------------------------------
 # Weak scaling asks how time grows with the data; :term:`strong scaling` keeps the data fixed
-# (the course's default year, CSV) and adds workers, one thread each, up to the machine's cores (at
-# most 8). The ideal is one worker's time divided by the number of workers; the gap is what
-# scheduling, moving data and the serial parts of the work cost. The weak series measured the
-# cluster engine with as many workers as cores at the same size too: the same analysis, data and
-# cluster, at another moment of the run. Both measurements of that point are drawn and compared.
+# (CSV, at the scale printed below; ``make scale`` uses the course's default year unless told
+# otherwise) and adds workers, one thread each, up to the machine's cores (at most 8). The ideal
+# is one worker's time divided by the number of workers; the gap is what scheduling, moving data
+# and the serial parts of the work cost, and on a shared machine what the other programs took. The
+# weak series measured the cluster engine with as many workers as cores at the same size too: the
+# same analysis, data and cluster set-up, at another moment of the run. Both measurements of that
+# point are drawn and compared.
 
 
 def strong_points(result):
@@ -230,8 +243,8 @@ for r in results:
     ax.yaxis.set_minor_formatter("{x:g}")
     ax.legend(fontsize="small")
     fig.tight_layout()
-    print(f"{r['machine']['name']}, 1 worker: {one:.2f} s (load average before: "
-          f"{strong.loc[strong['workers'] == 1, 'load_average_before'].iloc[0]})")
+    print(f"{r['machine']['name']}, scale {strong['scale'].iloc[0]:g}, 1 worker: {one:.2f} s "
+          f"(load average before: {strong.loc[strong['workers'] == 1, 'load_average_before'].iloc[0]})")
     for _, p in both[both["workers"] > 1].sort_values(["workers", "series"]).iterrows():
         print(f"  {int(p['workers'])} workers, {p['series']} series: {p['median_seconds']:.2f} s = "
               f"{one / p['median_seconds']:.2f}× as fast as 1 (ideal {int(p['workers'])}×; "
@@ -245,22 +258,23 @@ for r in results:
 
 # %%
 # The same command measured twice gives two times: the file records no difference in what ran,
-# only when it ran (the harness now runs the strong series right after the other points of its
-# size; files from before 2026-12-07 ran it last, after the largest data) and the load average
+# only when it ran (``make scale`` now runs the strong series right after the other points of its
+# size; older versions of it ran the series last, after the largest data) and the load average
 # before each point. A speed-up is a ratio of two such times, so it carries both their variations:
 # read it as a range, and re-measure on a quiet machine before trusting a single figure.
 
 # %%
 # This machine, now
 # -----------------
-# The smallest size again, on the machine that runs this page, where pandas is expected to win
-# (Dask's fixed costs weigh most on little data): the harness's analysis in pandas (its default
-# threads) and in Dask on threads, timed with ``compare`` (three runs each, the median counts).
-# The data is the course's year at a quarter of its size, written once beside it
-# (``bikes.scaled``); the station table comes from ``bikes.stations()``. This page starts no
-# cluster, so the median's shuffle is the one Dask uses without a client, printed below, as in the
-# harness's ``dask-threads`` engine. Unlike the harness, which starts a fresh Python for every
-# run, these runs share this page's process, where pandas and Dask are already imported.
+# The course's year at a quarter of its size (the file's smallest size, with the course's default
+# data), written once beside it (``bikes.scaled``), on the machine that runs this page, where pandas
+# is expected to win (Dask's fixed costs weigh most on little data): the harness's analysis in
+# pandas (its default threads) and in Dask on threads, timed with ``compare`` (three runs each, the
+# median counts). The station table comes from ``bikes.stations()``. This page starts no cluster,
+# so the median's shuffle is the one Dask uses without a client, as in the harness's
+# ``dask-threads`` engine: printed below, with the shuffle in the median's optimized plan. Unlike
+# the harness, which starts a fresh Python for every run, these runs share this page's process,
+# where pandas and Dask are already imported.
 import dask
 import dask.dataframe as dd
 from tutorial_helpers import bikes
@@ -291,6 +305,10 @@ bikes.trip_files()  # the course's data, made on first use
 scale = 0.25 * bikes.info()["scale"]
 small_files = bikes.trip_files(bikes.scaled(scale))
 print(f"the shuffle Dask uses here: {dask.utils.get_default_shuffle_method()}")
+median_plan = dd.read_csv(small_files, usecols=COLUMNS).groupby("start station id")["tripduration"].median()
+median_shuffles = sorted({type(e).__name__ for e in median_plan.optimize().expr.walk()
+                          if "Shuffle" in type(e).__name__})
+print(f"the median's plan shuffles with: {', '.join(median_shuffles)}")
 now = compare({
     "pandas": lambda: pandas_analysis(small_files),
     "Dask, threads": lambda: dask_analysis(small_files, scheduler="threads"),
@@ -313,8 +331,8 @@ import subprocess
 import sys
 
 print(now.verdict("pandas", "Dask, threads",
-                  otherwise="Even at this size, Dask's threads gained more than its fixed costs (building "
-                            "the graph, the shuffle for the median); the more cores, the sooner that happens."))
+                  otherwise="Even at this size, Dask's threads gained more here than its overheads (building "
+                            "the graph, the disk shuffle for the median) cost."))
 IMPORT = "import time, pandas; start = time.perf_counter(); import dask.dataframe; print(time.perf_counter() - start)"
 import_seconds = float(subprocess.run([sys.executable, "-c", IMPORT], capture_output=True, text=True,
                                       check=True).stdout)
@@ -346,8 +364,8 @@ if results:
           f"  {now_range[0]:.2f} to {now_range[1]:.2f} here, now, at {rows_now:,} trips, in this page's process "
           f"(load average now: {os.getloadavg()[0]:.2f})")
     if then.loc["pandas", "rows"] != rows_now:
-        print(f"The sizes differ ({then.loc['pandas', 'rows']:,.0f} and {rows_now:,} trips): the data here is not "
-              f"the course's default year, so the two ratios are of different sizes.")
+        print(f"The sizes differ ({then.loc['pandas', 'rows']:,.0f} and {rows_now:,} trips): the two ratios are "
+              f"of different sizes, and the ratio moves with the size.")
     if agree:
         print("The ranges overlap: this machine, now, agrees with the file within run-to-run variation.")
     else:
@@ -357,11 +375,20 @@ if results:
               f"machine over the file.")
 
 # %%
+# Key points
+# ----------
+# - On log–log axes a slope of 1 is linear growth; a flat start is fixed costs.
+# - Count an engine faster at a size only where every run of it beat every run of the other;
+#   overlapping runs are a tie.
+# - A speed-up is a ratio of two times that vary: read it as a range.
+# - A results file is one machine on one day, under its load: re-measure on yours.
+
+# %%
 # Exercise
 # --------
 # How much do the threads buy? Time ``dask_analysis(small_files, ...)`` with Dask's synchronous
-# scheduler (one thread, no parallelism) against its threads, with ``compare`` (rows named
-# ``"Dask, one thread"`` and ``"Dask, threads"``, three runs each). Put in ``answer`` how many
+# scheduler (every task in this thread, one after another) against its threads, with ``compare``
+# (rows named ``"Dask, one thread"`` and ``"Dask, threads"``, three runs each). Put in ``answer`` how many
 # times as fast the threads ran (a float: the one-thread median divided by the threads median),
 # and run the check with your Timings, the synchronous run's result and the files: it checks the
 # ratio against your own measurement (timings differ between runs, so there is no other
@@ -384,8 +411,8 @@ check("scaling_study", answer)
 #       }, warmup=0)
 #       print(threads_or_not)
 #       print(threads_or_not.verdict("Dask, threads", "Dask, one thread",
-#                                    otherwise="At this size coordinating the threads cost about "
-#                                              "what they saved; any busy program takes cores too."))
+#                                    otherwise="Here coordinating the threads cost more than they "
+#                                              "saved, or other programs had the cores."))
 #       answer = threads_or_not.speedup("Dask, one thread", "Dask, threads")
 #       result = dask_analysis(small_files, scheduler="synchronous")
 #       check("scaling_study", answer, timings=threads_or_not, result=result, paths=small_files)

@@ -1,6 +1,6 @@
 """The exercises of the bigger-than-memory topic (examples/19_bigger_than_memory).
 
-19.1 asks for the five longest median trips per end station over the lesson's twelvefold year,
+19.1 asks for the five longest median trips per end station over the lesson's sixteenfold year,
 computed with Dask on threads: compared with pandas on the lesson's Parquet copy. 19.2 asks how many times faster Dask's threads ran the
 analysis than its synchronous scheduler: the ratio is compared with the learner's own timings,
 whose shape (rows, runs) is checked too, and the learner's synchronous result with pandas.
