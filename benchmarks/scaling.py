@@ -372,16 +372,6 @@ def parquet_folder(folder: Path) -> Path:
     return folder.with_name(f"{folder.name}-parquet")
 
 
-def _write_file_atomic(path: Path, write) -> None:
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=path.suffix)
-    os.close(handle)
-    try:
-        write(name)
-        os.replace(name, path)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
 def prepare(folder: Path) -> Path:
     """Write the station table into the CSV copy and make the Parquet copy beside it, once each.
 
@@ -392,13 +382,13 @@ def prepare(folder: Path) -> Path:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from tutorial_helpers import bikes
+    from tutorial_helpers import bikes, files
 
     stations = bikes.stations()
     if not (folder / "stations.csv").exists():
-        _write_file_atomic(folder / "stations.csv", lambda name: stations.to_csv(name, index=False))
+        files.write_atomic(folder / "stations.csv", stations.to_csv(index=False))
     target = parquet_folder(folder)
-    source = json.loads((folder / "manifest.json").read_text())["files"]
+    source = bikes.info(folder)["trip_entries"]
     if target.is_dir() and (target / "source.json").is_file():
         if json.loads((target / "source.json").read_text()) == source:
             return target

@@ -9,6 +9,8 @@ import tempfile
 import dask.dataframe as dd
 import pandas as pd
 
+from reference import stations_analysis
+from tutorial_helpers.exercises import clean_trips
 from tutorial_helpers.timing import compare
 
 
@@ -164,14 +166,12 @@ def check_scaling_study(namespace, files):
                 assert size.endswith("*") == once, line
     # pandas and Dask give the same answers as a plain pandas reference of the harness's analysis:
     # per start station id, joined with the station table for the name.
-    trips = pd.concat([pd.read_csv(path) for path in small_files], ignore_index=True)
-    clean = trips[trips["tripduration"] > 0].dropna(subset=["end station id"])
-    by_id = clean.groupby("start station id")["tripduration"].agg(["count", "mean", "median"])
-    names = bikes.stations().set_index("id")["name"]
-    want = by_id.set_axis(names.loc[by_id.index].to_numpy()).sort_index()
+    want = stations_analysis(small_files)
     # The station table's names are the trips' own start station names.
-    assert (clean.groupby("start station id")["start station name"].first().sort_index()
-            == names.loc[by_id.index.sort_values()].to_numpy()).all()
+    clean = clean_trips(small_files, ["start station id", "start station name"])
+    own_names = clean.groupby("start station id")["start station name"].first().sort_index()
+    names = bikes.stations().set_index("id")["name"]
+    assert (own_names == names.loc[own_names.index].to_numpy()).all()
     for got in (namespace["pandas_analysis"](small_files), namespace["dask_analysis"](small_files, scheduler="threads")):
         pd.testing.assert_frame_equal(got[["count", "mean", "median"]], want, check_dtype=False,
                                       check_index_type=False, check_names=False, check_column_type=False,

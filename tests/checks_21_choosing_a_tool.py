@@ -20,20 +20,12 @@ from pandas.compat._cpu import available_cpu_count
 from pandas.io import parquet as pandas_parquet
 from pandas.io.parsers import readers
 
+from reference import stations_analysis
 from tutorial_helpers import bikes
 from tutorial_helpers.cores import granted_cores
-from tutorial_helpers.exercises import clean_trips
 from tutorial_helpers.timing import Timing, Timings
 
 OPTIONAL = {"Polars": "polars", "DuckDB": "duckdb"}
-
-
-def reference_analysis(paths) -> pd.DataFrame:
-    """The lesson's analysis again, from the course's shared reference reader: per start station name."""
-    trips = clean_trips(paths, ["start station id", "tripduration"])
-    stats = trips.groupby("start station id")["tripduration"].agg(["count", "mean", "median"])
-    names = bikes.stations().set_index("id")["name"]
-    return stats.set_axis(names.reindex(stats.index).to_numpy()).sort_index()
 
 
 def assert_same(answer: pd.DataFrame, want: pd.DataFrame, name: str) -> None:
@@ -68,7 +60,7 @@ def check_should_you_use_dask(namespace, files):
     assert [p.name for p in csv_files] == [p.name for p in files]
     assert bikes.info(csv_files[0].parent)["scale"] == 0.25 * bikes.info(files[0].parent)["scale"]
     assert namespace["trips"] == bikes.info(csv_files[0].parent)["trips"] > 0
-    want = reference_analysis(csv_files)
+    want = stations_analysis(csv_files)
     assert list(namespace["answers"]) == list(engines)
     for name, answer in namespace["answers"].items():
         assert_same(answer, want, name)

@@ -25,3 +25,15 @@ def assert_same_answers(namespace: dict, files) -> None:
             check_exact=False, rtol=1e-9,
             check_dtype=False, check_index_type=False,  # Dask returns Arrow-backed dtypes
         )
+
+
+def stations_analysis(files) -> pd.DataFrame:
+    """The analysis of `make scale` and lesson 21.1 in plain pandas: clean trips, count, mean and median
+    of tripduration per start station id, named from the station table, sorted by name."""
+    from tutorial_helpers import bikes, exercises
+
+    trips = exercises.clean_trips(files, ["start station id", "tripduration"])
+    stats = trips.groupby("start station id")["tripduration"].agg(["count", "mean", "median"])
+    names = bikes.stations().set_index("id")["name"]
+    return stats.set_axis(names.loc[stats.index].to_numpy()).sort_index()
+
