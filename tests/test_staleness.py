@@ -5,7 +5,10 @@ No Sphinx build: the fingerprints are computed on copies of the helpers and less
 """
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,6 +163,25 @@ def test_editing_a_course_helper_reruns_the_lessons_that_import_it(course, tmp_p
     assert importers <= changed
     modules = staleness.HelperModules(package)
     assert changed == {name for name, path in lessons.items() if "tutorial_helpers.timing" in modules.of_lesson(path)}
+
+
+def test_editing_a_topics_exercise_checks_reruns_that_topics_lessons_only(course, tmp_path):
+    """`exercises.check` imports only the topic module that defines the exercise it is asked for."""
+    package, lessons = course
+    changed = changed_by(append(package / "exercises" / "futures.py"), package, lessons, tmp_path / "no-data")
+    assert changed == {"11_futures/plot_01_futures.py"}
+    shared = changed_by(append(package / "exercises" / "__init__.py"), package, lessons, tmp_path / "no-data")
+    assert shared == set(lessons), "every lesson calls exercises.check"
+
+
+def test_check_imports_only_the_topic_module_of_its_exercise(small_data):
+    """What the staleness check assumes, in a fresh Python: after one check, one topic module is loaded."""
+    code = ("import sys\nfrom tutorial_helpers.exercises import check\ncheck('futures', None)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('tutorial_helpers.exercises.')))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, DASK_COURSE_DATA=str(small_data)))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "['tutorial_helpers.exercises.futures']"
 
 
 def test_new_data_reruns_every_lesson_that_reads_it(course, tmp_path):

@@ -20,10 +20,10 @@ The exercises live in one module per topic (``dataframe``, ``array``, …), each
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
 import math
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,9 +57,32 @@ class Exercise:
 def exercises() -> dict[str, Exercise]:
     """Every lesson's exercise, by the lesson's file name without ``.py`` (e.g. ``plot_01_same_with_dask``)."""
     found: dict[str, Exercise] = {}
-    for module in pkgutil.iter_modules(__path__):
-        found.update(importlib.import_module(f"{__name__}.{module.name}").EXERCISES)
+    for topic in sorted(_exercise_names()):
+        found.update(importlib.import_module(f"{__name__}.{topic}").EXERCISES)
     return found
+
+
+def topics_defining(lesson: str, folder: Path | None = None) -> list[str]:
+    """The topic modules (``"dataframe"``, …) whose ``EXERCISES`` name ``lesson`` (its short name or
+    file name without ``.py``), read from their sources in ``folder`` (this package's by default)
+    without importing them: `check` imports only those, so a lesson depends on its own topic's
+    checks alone (the build's staleness check reads the same)."""
+    return sorted(topic for topic, names in _exercise_names(folder).items()
+                  if any(name == lesson or name.split("_", 2)[-1] == lesson for name in names))
+
+
+def _exercise_names(folder: Path | None = None) -> dict[str, frozenset[str]]:
+    """Each topic module's exercise names (the string keys of its ``EXERCISES`` dictionary)."""
+    names = {}
+    for path in sorted((folder or Path(__file__).parent).glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        keys = [key.value for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+                and any(isinstance(t, ast.Name) and t.id == "EXERCISES" for t in node.targets)
+                for key in node.value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+        names[path.stem] = frozenset(keys)
+    return names
 
 
 def check(lesson: str, answer: Any, **given: Any) -> None:
@@ -124,11 +147,13 @@ def differs_in_minutes(answer: Any, expected: pd.Series, what: str) -> str | Non
 
 
 def _find(lesson: str) -> Exercise:
-    every = exercises()
-    matches = [name for name in every if name == lesson or name.split("_", 2)[-1] == lesson]
-    if len(matches) != 1:
-        raise KeyError(f"no exercise named {lesson!r}: the lessons' exercises are {sorted(every)}")
-    return every[matches[0]]
+    found = {name: exercise for topic in topics_defining(lesson)
+             for name, exercise in importlib.import_module(f"{__name__}.{topic}").EXERCISES.items()
+             if name == lesson or name.split("_", 2)[-1] == lesson}
+    if len(found) != 1:
+        every = sorted(name.split("_", 2)[-1] for names in _exercise_names().values() for name in names)
+        raise KeyError(f"no exercise named {lesson!r}: the lessons' exercises are {every}")
+    return next(iter(found.values()))
 
 
 # -- comparisons the topic modules share ----------------------------------------------------------

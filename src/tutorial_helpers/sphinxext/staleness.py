@@ -28,7 +28,7 @@ from distributed.system import MEMORY_LIMIT
 from sphinx.util import logging
 
 import tutorial_helpers
-from tutorial_helpers import bikes
+from tutorial_helpers import bikes, exercises
 from tutorial_helpers.cores import granted_cores
 from tutorial_helpers.sphinxext.gallery import gallery_root, lessons_run, write_json_atomic
 
@@ -36,6 +36,7 @@ FINGERPRINT_FILE = "inputs-fingerprint.json"
 COURSE_DISTRIBUTION = "dask-course"
 PACKAGE = "tutorial_helpers"
 DATA_MODULE = "tutorial_helpers.bikes"  # a lesson that imports it reads the course data
+EXERCISES_PACKAGE = "tutorial_helpers.exercises"
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +127,19 @@ class HelperModules:
         return frozenset(seen)
 
     def of_lesson(self, lesson: Path) -> frozenset[str]:
-        """Every helper module the lesson file ``lesson`` imports, directly or through other helpers."""
-        return self.closure(self.imports_in(Path(lesson).read_text(encoding="utf-8")))
+        """Every helper module the lesson file ``lesson`` imports, directly or through other helpers.
+
+        A lesson that calls ``check("<exercise>", ...)`` of ``tutorial_helpers.exercises`` imports
+        the topic module that defines that exercise, and no other (`exercises.topics_defining`)."""
+        source = Path(lesson).read_text(encoding="utf-8")
+        imported = self.imports_in(source)
+        checks = self.path(EXERCISES_PACKAGE)
+        if EXERCISES_PACKAGE in imported and checks is not None:
+            names = {call.args[0].value for call in ast.walk(ast.parse(source)) if isinstance(call, ast.Call)
+                     and _called(call) == "check" and call.args and isinstance(call.args[0], ast.Constant)}
+            imported |= {f"{EXERCISES_PACKAGE}.{topic}" for name in names
+                         for topic in exercises.topics_defining(name, checks.parent)}
+        return self.closure(imported)
 
     def digest(self, modules: Iterable[str]) -> str:
         """One digest of the sources of ``modules`` (their names and bytes)."""
