@@ -100,8 +100,10 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory):
-    """The whole site, built strictly once per test session with the course's real data.
+def built_site(tmp_path_factory, small_data):
+    """The whole site, built strictly once per test session, every lesson on the small test data
+    (the lessons' second run, the learner's notebook, uses it too; lesson 19.1's, whose promise
+    needs the course's size, and lesson 1's use full-size data: tests/test_learner_env.py).
 
     Built for publication at ``http://127.0.0.1:<port>/`` (its notebooks install the course
     package from there); `served_site` serves it at that address.
@@ -110,6 +112,7 @@ def built_site(tmp_path_factory):
     port = free_port()
     started = time.time()
     env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    env["DASK_COURSE_DATA"] = str(small_data)
     env["DASK_COURSE_SITE_URL"] = f"http://127.0.0.1:{port}/"
     build = subprocess.Popen(
         # Every lesson runs, even where a local `make html` left its md5 record current.

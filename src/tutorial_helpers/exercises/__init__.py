@@ -57,22 +57,22 @@ class Exercise:
 def exercises() -> dict[str, Exercise]:
     """Every lesson's exercise, by the lesson's file name without ``.py`` (e.g. ``plot_01_same_with_dask``)."""
     found: dict[str, Exercise] = {}
-    for topic in sorted(_exercise_names()):
+    for topic in exercise_names():
         found.update(importlib.import_module(f"{__name__}.{topic}").EXERCISES)
     return found
 
 
-def topics_defining(lesson: str, folder: Path | None = None) -> list[str]:
+def topics_defining(lesson: str, names: dict[str, frozenset[str]] | None = None) -> list[str]:
     """The topic modules (``"dataframe"``, …) whose ``EXERCISES`` name ``lesson`` (its short name or
-    file name without ``.py``), read from their sources in ``folder`` (this package's by default)
-    without importing them: `check` imports only those, so a lesson depends on its own topic's
-    checks alone (the build's staleness check reads the same)."""
-    return sorted(topic for topic, names in _exercise_names(folder).items()
-                  if any(name == lesson or name.split("_", 2)[-1] == lesson for name in names))
+    file name without ``.py``): `check` imports only those, so a lesson depends on its own topic's
+    checks alone (the build's staleness check reads the same). ``names``: `exercise_names`."""
+    return sorted(topic for topic, defined in (exercise_names() if names is None else names).items()
+                  if any(name == lesson or name.split("_", 2)[-1] == lesson for name in defined))
 
 
-def _exercise_names(folder: Path | None = None) -> dict[str, frozenset[str]]:
-    """Each topic module's exercise names (the string keys of its ``EXERCISES`` dictionary)."""
+def exercise_names(folder: Path | None = None) -> dict[str, frozenset[str]]:
+    """Each topic module's exercise names (the string keys of its ``EXERCISES`` dictionary), read
+    from the sources in ``folder`` (this package's by default) without importing them."""
     names = {}
     for path in sorted((folder or Path(__file__).parent).glob("*.py")):
         if path.name == "__init__.py":
@@ -151,7 +151,7 @@ def _find(lesson: str) -> Exercise:
              for name, exercise in importlib.import_module(f"{__name__}.{topic}").EXERCISES.items()
              if name == lesson or name.split("_", 2)[-1] == lesson}
     if len(found) != 1:
-        every = sorted(name.split("_", 2)[-1] for names in _exercise_names().values() for name in names)
+        every = sorted(name.split("_", 2)[-1] for names in exercise_names().values() for name in names)
         raise KeyError(f"no exercise named {lesson!r}: the lessons' exercises are {every}")
     return next(iter(found.values()))
 

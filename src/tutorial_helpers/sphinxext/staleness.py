@@ -57,6 +57,7 @@ class HelperModules:
     def __init__(self, package: Path | None = None):
         self.package = Path(package) if package is not None else Path(tutorial_helpers.__file__).parent
         self._imports: dict[str, frozenset[str]] = {}
+        self._exercise_names: dict[str, frozenset[str]] | None = None
 
     def path(self, module: str) -> Path | None:
         """The source file of ``module`` (``a.b`` is ``a/b.py`` or ``a/b/__init__.py``), or None."""
@@ -137,8 +138,10 @@ class HelperModules:
         if EXERCISES_PACKAGE in imported and checks is not None:
             names = {call.args[0].value for call in ast.walk(ast.parse(source)) if isinstance(call, ast.Call)
                      and _called(call) == "check" and call.args and isinstance(call.args[0], ast.Constant)}
+            if self._exercise_names is None:
+                self._exercise_names = exercises.exercise_names(checks.parent)
             imported |= {f"{EXERCISES_PACKAGE}.{topic}" for name in names
-                         for topic in exercises.topics_defining(name, checks.parent)}
+                         for topic in exercises.topics_defining(name, self._exercise_names)}
         return self.closure(imported)
 
     def digest(self, modules: Iterable[str]) -> str:
