@@ -72,6 +72,10 @@ def test_a_verified_download_is_kept_and_recorded(served, tmp_path, month_csv):
     assert bikes.trip_files(tmp_path / "real") == paths
     bikes.verify(tmp_path / "real")
     assert not list((tmp_path / "real").glob(".*.tmp"))
+    # Lessons size copies of the data at hand from its scale: for real data, the synthetic one with as many trips.
+    held = bikes.info(tmp_path / "real")
+    assert held["kind"] == "bluebikes" and held["seed"] is None
+    assert held["trips"] > 0 and held["scale"] == held["trips"] / 1_000_000
 
 
 def test_downloading_again_replaces_the_month(served, tmp_path, month_csv):

@@ -88,8 +88,9 @@ def info(data_dir=None) -> dict:
 
     ``{"folder", "kind", "scale", "year", "seed", "generator_version", "trips", "trip_files",
     "trip_bytes", "json_files", "json_lines", "json_bytes", "trip_entries", "json_entries"}``;
-    ``kind`` is ``"synthetic"`` or ``"bluebikes"`` (downloaded, where ``scale``, ``year``, ``seed``
-    and ``generator_version`` are ``None``); each ``*_entries`` lists its files' ``{"name",
+    ``kind`` is ``"synthetic"`` or ``"bluebikes"`` (downloaded, where ``year``, ``seed`` and
+    ``generator_version`` are ``None`` and ``scale`` is the synthetic scale with as many trips, so
+    that ``scaled(16 * info()["scale"])`` is sixteen times the data at hand); each ``*_entries`` lists its files' ``{"name",
     "rows", "bytes", "sha256"}`` by name: what identifies the data, e.g. for a copy made from it.
     A `DataError` naming the fix if there is no data.
     """
@@ -97,6 +98,7 @@ def info(data_dir=None) -> dict:
     manifest = store.read_manifest(folder)
     trips, json_entries = manifest["files"], manifest.get("json_files", [])
     synthetic_data = manifest.get("kind") == "synthetic"
+    n_trips = sum(entry.get("rows", 0) for entry in trips)
     return {
         "folder": folder,
         "kind": manifest.get("kind"),
@@ -104,7 +106,8 @@ def info(data_dir=None) -> dict:
             key: manifest.get(key) if synthetic_data else None
             for key in ("scale", "year", "seed", "generator_version")
         },
-        "trips": sum(entry.get("rows", 0) for entry in trips),
+        **({} if synthetic_data else {"scale": n_trips / synthetic.TRIPS_PER_SCALE}),
+        "trips": n_trips,
         "trip_files": len(trips),
         "trip_bytes": sum(entry["bytes"] for entry in trips),
         "json_files": len(json_entries),

@@ -118,6 +118,7 @@ _STATIONS = [
 ]
 
 # Share of a year's trips in each month: summer is about three times as busy as winter.
+TRIPS_PER_SCALE = 1_000_000  # trips a year at scale 1
 _MONTH_SHARE = np.array([4.5, 4.5, 6.0, 8.0, 9.5, 10.5, 11.5, 12.0, 11.5, 10.0, 7.0, 5.0]) / 100
 
 # Dirty rows, as shares of all rows: each kind is independent of the others.
@@ -161,7 +162,7 @@ def _station_table():
 
 
 def _month_rows(scale: float) -> list[int]:
-    return [max(1, round(1_000_000 * scale * share)) for share in _MONTH_SHARE]
+    return [max(1, round(TRIPS_PER_SCALE * scale * share)) for share in _MONTH_SHARE]
 
 
 def _format_times(ticks: np.ndarray) -> np.ndarray:
