@@ -5,14 +5,17 @@ import gc
 import http.server
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 import urllib.request
 from pathlib import Path
 
@@ -25,6 +28,10 @@ from tutorial_helpers import bikes
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "examples").glob("*/plot_*.py"))
 SMALL_SCALE = 0.02  # about 20,000 trips: every code path, in seconds
+SESSION_FOLDER = pytest.StashKey[Path]()
+SITE_BUILD = pytest.StashKey["SiteBuild"]()
+LEARNER = pytest.StashKey["LearnerEnvironment"]()
+NOTEBOOKS_WANTED = pytest.StashKey[bool]()
 
 # The code blocks inside a lesson's ".. dropdown:: Solution" comment text.
 
@@ -41,11 +48,24 @@ def _earlier_objects_frozen():
     gc.freeze()
 
 
-@pytest.fixture(scope="session")
-def small_data(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("bluebikes")
-    bikes.generate(data_dir, scale=SMALL_SCALE)
+def _session_folder(config) -> Path:
+    """A folder for this test session's site build and small data, removed when the session ends
+    (`pytest_unconfigure`): the build starts before pytest's tmp_path fixtures exist."""
+    if SESSION_FOLDER not in config.stash:
+        config.stash[SESSION_FOLDER] = Path(tempfile.mkdtemp(prefix="dask-course-tests-"))
+    return config.stash[SESSION_FOLDER]
+
+
+def _small_data(config) -> Path:
+    data_dir = _session_folder(config) / "bluebikes"
+    if not data_dir.is_dir():
+        bikes.generate(data_dir, scale=SMALL_SCALE)
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def small_data(request):
+    return _small_data(request.config)
 
 
 def copied_code(page_html: str, selector: str = "div.highlight-Python pre, div.highlight-python pre") -> list[str]:
@@ -99,42 +119,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory, small_data):
-    """The whole site, built strictly once per test session, every lesson on the small test data
-    (the lessons' second run, the learner's notebook, uses it too; lesson 19.1's, whose promise
-    needs the course's size, and lesson 1's use full-size data: tests/test_learner_env.py).
+def copy_tracked_tree(destination: Path) -> list[str]:
+    """Copy the repository's tracked files, as the working tree has them (uncommitted edits
+    included), to ``destination``; return their names."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    names = [name for name in tracked.decode().split("\0") if name and (ROOT / name).is_file()]
+    for name in names:
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, destination / name)
+    return names
 
-    Built for publication at ``http://127.0.0.1:<port>/`` (its notebooks install the course
-    package from there); `served_site` serves it at that address.
-    """
-    out = tmp_path_factory.mktemp("site")
-    port = free_port()
-    started = time.time()
-    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
-    env["DASK_COURSE_DATA"] = str(small_data)
-    env["DASK_COURSE_SITE_URL"] = f"http://127.0.0.1:{port}/"
-    build = subprocess.Popen(
-        # Every lesson runs, even where a local `make html` left its md5 record current.
-        [sys.executable, "-m", "sphinx", "-b", "html", "-nWT", "--keep-going",
-         "-D", "sphinx_gallery_conf.run_stale_examples=1",
-         "-d", str(out / "doctrees"), ".", str(out / "html")],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        start_new_session=True,  # what it leaves running is found by its session: `session_processes`
-    )
-    listeners, stop = set(), threading.Event()
-    watcher = threading.Thread(target=_watch_listeners, args=(build.pid, listeners, stop))
-    watcher.start()
-    try:
-        log, _ = build.communicate(timeout=3000)
-    finally:
-        stop.set()
-        watcher.join()
-        if build.poll() is None:  # Ctrl-C or the timeout: its own session gets no SIGINT from the terminal
-            os.killpg(build.pid, signal.SIGTERM)
-            build.communicate()
-    return {"html": out / "html", "log": log, "returncode": build.returncode, "session": build.pid,
-            "listeners": listeners, "started": started, "url": env["DASK_COURSE_SITE_URL"]}
+
+def git_of_the_repository(tree: Path) -> dict[str, str]:
+    """Environment that makes ``git`` in a copy of the tree read the repository's history: the
+    copy's pages name the commit they were built from, and its changes show as local changes."""
+    return {"GIT_DIR": str(ROOT / ".git"), "GIT_WORK_TREE": str(tree)}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -142,20 +141,107 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class SiteBuild:
+    """The strict build of the whole site, in a copy of the tree, every lesson on the small test data.
+
+    Started as soon as the tests are collected (`pytest_collection_modifyitems`), so that the tests
+    that need no site run while it builds; the tests that need it run last and wait for it
+    (`built_site`). Built for publication at ``http://127.0.0.1:<port>/`` (its notebooks install the
+    course package from there), the address its HTTP server holds from the start (`served_site`).
+    """
+
+    def __init__(self, folder: Path, data_dir: Path):
+        self.source, self.out = folder / "tree", folder / "out"
+        self.out.mkdir(parents=True)
+        copy_tracked_tree(self.source)
+        handler = functools.partial(_QuietHandler, directory=str(self.out / "html"))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.started = time.time()
+        env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+        env.update(git_of_the_repository(self.source), DASK_COURSE_SITE_URL=self.url, DASK_COURSE_DATA=str(data_dir))
+        self.log = open(self.out / "build.log", "w+")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sphinx", "-b", "html", "-nWT", "--keep-going",
+             "-d", str(self.out / "doctrees"), ".", str(self.out / "html")],
+            cwd=self.source, stdout=self.log, stderr=subprocess.STDOUT, text=True, env=env,
+            start_new_session=True,  # what it leaves running is found by its session: `session_processes`
+        )
+        self.listeners, self._stop = set(), threading.Event()
+        self._watcher = threading.Thread(target=_watch_listeners, args=(self.process.pid, self.listeners, self._stop))
+        self._watcher.start()
+        self._serving = None
+
+    def wait(self) -> dict:
+        try:
+            self.process.wait(timeout=3000)
+        finally:
+            self._stop.set()
+            self._watcher.join()
+        self.log.seek(0)
+        return {"html": self.out / "html", "source": self.source, "log": self.log.read(),
+                "returncode": self.process.returncode, "session": self.process.pid,
+                "listeners": self.listeners, "started": self.started, "url": self.url}
+
+    def serve(self) -> str:
+        if self._serving is None:
+            self._serving = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+            self._serving.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self.process.poll() is None:  # Ctrl-C, the timeout or an early stop: its own session gets no SIGINT
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+        self._stop.set()
+        if self._serving is not None:
+            self.httpd.shutdown()
+        self.httpd.server_close()
+        self.log.close()
+
+
+def _needs_the_site(item) -> bool:
+    return "built_site" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)  # after `-m` and `-k` deselected what will not run
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that need the site run last; the site starts building now, and the learner's
+    environment is made, while the others run."""
+    needing = [item for item in items if _needs_the_site(item)]
+    if not needing or config.option.collectonly:
+        return
+    # The tests that read the lesson notebooks' runs wait for them: last.
+    needing.sort(key=_reads_notebook_runs)
+    items[:] = [item for item in items if not _needs_the_site(item)] + needing
+    config.stash[NOTEBOOKS_WANTED] = any(_reads_notebook_runs(item) for item in needing)
+    config.stash[SITE_BUILD] = SiteBuild(_session_folder(config), _small_data(config))
+    if any("learner" in item.fixturenames for item in needing):
+        config.stash[LEARNER] = LearnerEnvironment(_session_folder(config))
+
+
+def pytest_unconfigure(config):
+    for started in (SITE_BUILD, LEARNER):
+        if started in config.stash:
+            config.stash[started].stop()
+    if SESSION_FOLDER in config.stash:
+        shutil.rmtree(config.stash[SESSION_FOLDER], ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def served_site(built_site):
+def built_site(request):
+    """The strict build of the whole site (`SiteBuild`), once it has finished."""
+    if SITE_BUILD not in request.config.stash:  # collected without the hook's ordering (e.g. a plugin's)
+        request.config.stash[SITE_BUILD] = SiteBuild(_session_folder(request.config), _small_data(request.config))
+    return request.config.stash[SITE_BUILD].wait()
+
+
+@pytest.fixture(scope="session")
+def served_site(request, built_site):
     """The built site over HTTP on 127.0.0.1, at the address it was built for; its base URL."""
     if built_site["returncode"] != 0:
         pytest.fail("the site did not build: see test_build.py::test_strict_build_succeeds")
-    port = int(built_site["url"].rsplit(":", 1)[1].strip("/"))
-    handler = functools.partial(_QuietHandler, directory=str(built_site["html"]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield built_site["url"]
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    return request.config.stash[SITE_BUILD].serve()
 
 
 # -- the learner's environment -------------------------------------------------------------------
@@ -279,27 +365,50 @@ def lesson_page_html(site_url: str, lesson: Path) -> str:
         return response.read().decode()
 
 
+class LearnerEnvironment:
+    """A learner's machine: HOME, a working folder, and the environment the setup page's pip route
+    makes there, made in the background from the moment the tests are collected (it needs no site)."""
+
+    def __init__(self, folder: Path):
+        self.home, self.work = folder / "learner-home", folder / "learner-work"
+        self.home.mkdir()
+        self.work.mkdir()
+        self.env = {
+            "HOME": str(self.home), "PATH": os.environ["PATH"], "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+            "PIP_CACHE_DIR": str(PIP_CACHE),
+            # This workplace's pip settings (an extra index, a constraints file) hold for learners too.
+            **{k: v for k, v in os.environ.items() if k.startswith("PIP_")},
+        }
+        make_env, self.install_course = setup_commands(PIP_SECTION)[:2]
+        self.log = open(folder / "learner-env.log", "w+")
+        self.process = subprocess.Popen(["bash", "-euo", "pipefail", "-c", "\n".join(make_env)], cwd=self.work,
+                                        env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=True)
+
+    def wait(self) -> dict:
+        self.process.wait(timeout=1200)
+        self.log.seek(0)
+        assert self.process.returncode == 0, self.log.read()[-3000:]
+        python = self.work / "dask-course" / "bin" / "python"
+        has_course = subprocess.run([python, "-c", "import tutorial_helpers"], env=self.env, capture_output=True)
+        assert has_course.returncode != 0, "the environment has the course package before anything installed it"
+        env = dict(self.env, PATH=f"{python.parent}{os.pathsep}{self.env['PATH']}")  # as `source .../activate` does
+        return {"home": self.home, "work": self.work, "env": env, "python": python,
+                "install_course": self.install_course}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+        self.log.close()
+
+
 @pytest.fixture(scope="session")
-def learner(tmp_path_factory, served_site):
-    """A learner's machine: HOME, a working folder, and the environment the setup page makes."""
-    home = tmp_path_factory.mktemp("learner-home")
-    work = tmp_path_factory.mktemp("learner-work")
-    env = {
-        "HOME": str(home), "PATH": os.environ["PATH"], "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-        "PIP_CACHE_DIR": str(PIP_CACHE),
-        # This workplace's pip settings (an extra index, a constraints file) hold for learners too.
-        **{k: v for k, v in os.environ.items() if k.startswith("PIP_")},
-    }
-    make_env, install_course = setup_commands(PIP_SECTION)[:2]
-    made = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(make_env)], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=1200)
-    assert made.returncode == 0, made.stderr[-3000:]
-    python = work / "dask-course" / "bin" / "python"
-    has_course = subprocess.run([python, "-c", "import tutorial_helpers"], env=env, capture_output=True)
-    assert has_course.returncode != 0, "the environment has the course package before anything installed it"
-    env["PATH"] = f"{python.parent}{os.pathsep}{env['PATH']}"  # as `source .../activate` does
-    return {"home": home, "work": work, "env": env, "python": python, "install_course": install_course,
-            "site": served_site}
+def learner(request, served_site):
+    """A learner's machine (`LearnerEnvironment`), with the built site served for it to download from."""
+    if LEARNER not in request.config.stash:
+        request.config.stash[LEARNER] = LearnerEnvironment(_session_folder(request.config))
+    return {**request.config.stash[LEARNER].wait(), "site": served_site}
 
 
 @pytest.fixture(scope="session")
@@ -329,3 +438,45 @@ def course_installed(learner, first_notebook):
     return learner
 
 
+
+
+# Lessons whose promise holds only at the course's size, asserted by their results checks there:
+# 19.1's columns take twice its memory budget. Their notebooks run on the course data `make test` makes.
+FULL_SIZE = {"plot_01_bigger_than_memory"}
+# Notebooks run this many at a time: one lesson keeps about one of the 2 cores busy (measured: load
+# average 1.1-1.6 over the strict build; 1.9-3.2 with two notebooks at once).
+NOTEBOOKS_AT_ONCE = 2
+
+
+@pytest.fixture(scope="session")
+def lesson_notebook_runs(course_installed, small_data, tmp_path_factory):
+    """Every lesson's notebook but lesson 1's, downloaded and run as a learner runs it (on the small
+    data, or the course's for FULL_SIZE), in course order, NOTEBOOKS_AT_ONCE at a time, in the
+    background: ``{stem: future of (run, notebook)}``. Started by the first test that needs the
+    site (`_lesson_notebooks_start_early`), so the other tests of the built site run meanwhile."""
+    def run_notebook(lesson: Path):
+        folder = tmp_path_factory.mktemp(lesson.stem)
+        notebook = download(lesson_downloads(course_installed["site"], lesson)[f"{lesson.stem}.ipynb"], folder)
+        notebook_as_a_learner_runs_it(notebook, lesson_page_html(course_installed["site"], lesson), lesson.stem)
+        data = bikes.data_dir() if lesson.stem in FULL_SIZE else small_data
+        env = dict(course_installed["env"], DASK_COURSE_DATA=str(data))
+        run = subprocess.run([course_installed["python"], "-c", RUN_NOTEBOOK, notebook, folder],
+                             cwd=folder, env=env, capture_output=True, text=True, timeout=900)
+        return run, notebook
+
+    with ThreadPoolExecutor(max_workers=NOTEBOOKS_AT_ONCE) as pool:
+        runs = {lesson.stem: pool.submit(run_notebook, lesson) for lesson in LESSONS[1:]}
+        yield runs
+        for future in runs.values():  # a test run that stops early starts no more notebooks
+            future.cancel()
+
+
+def _reads_notebook_runs(item) -> bool:
+    return "lesson_notebook_runs" in getattr(item, "fixturenames", ())
+
+
+@pytest.fixture(autouse=True)
+def _lesson_notebooks_start_early(request):
+    """With the first test that needs the built site, the lesson notebooks start in the background."""
+    if request.config.stash.get(NOTEBOOKS_WANTED, False) and _needs_the_site(request.node):
+        request.getfixturevalue("lesson_notebook_runs")

@@ -4,6 +4,7 @@ Every lesson runs on the small test data (tests/conftest.py: ``built_site``); wh
 results depend on is asserted by its results check, after its notebook runs (test_learner_env.py).
 """
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import LESSONS, ROOT, lesson_page_name, session_processes
+from conftest import LESSONS, git_of_the_repository, lesson_page_name, session_processes
 
 pytestmark = pytest.mark.build
 
@@ -74,8 +75,11 @@ def lesson_page_dir(html_dir: Path, lesson: Path) -> Path:
 
 
 def test_build_wrote_nothing_into_the_sources(built_site):
+    """The build's copy of the tree has no file in examples/, docs/ or src/ that git does not ignore
+    and the repository does not track (its generated pages go to lessons/)."""
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "examples", "docs", "src"],
-                            cwd=ROOT, capture_output=True, text=True).stdout
+                            cwd=built_site["source"], capture_output=True, text=True, check=True,
+                            env=dict(os.environ, **git_of_the_repository(built_site["source"]))).stdout
     assert status == "" or all(not line.startswith("??") for line in status.splitlines()), status
 
 

@@ -1,5 +1,7 @@
 """The build's clean start for every lesson: no cluster of its own, nothing left open, the footer's log."""
 
+import os
+
 import dask
 import dask.array as da
 import distributed
@@ -11,8 +13,10 @@ from tutorial_helpers.sphinxext import cluster, stamps
 
 
 def listening_sockets():
+    """What this test process, and what it started in its own process session, listens on (not the
+    site build that runs beside the tests in a session of its own: tests/conftest.py)."""
     me = psutil.Process()
-    family = {p.pid for p in [me, *me.children(recursive=True)]}
+    family = {me.pid} | {p.pid for p in me.children(recursive=True) if _session(p.pid) == os.getsid(0)}
     return {(c.laddr.ip, c.laddr.port) for c in psutil.net_connections(kind="inet")
             if c.status == psutil.CONN_LISTEN and c.pid in family}
 
@@ -22,6 +26,13 @@ def gallery_conf(tmp_path):
     (tmp_path / "examples").mkdir()
     (tmp_path / "examples" / "plot_a.py").write_text("import dask\n")
     return {"gallery_dirs": ["lessons"], "examples_dirs": ["examples"], "src_dir": str(tmp_path)}
+
+
+def _session(pid: int) -> int | None:
+    try:
+        return os.getsid(pid)
+    except OSError:  # gone meanwhile
+        return None
 
 
 def in_process_cluster():

@@ -329,10 +329,10 @@ def test_zips_get_the_converted_notebook_once(tmp_path):
 
 # -- What a build leaves for learners ----------------------------------------------------------
 
-def built_notebooks(html: Path) -> dict[str, dict]:
-    """Every notebook a learner can download from the site, and those in the source tree's gallery."""
+def built_notebooks(html: Path, source: Path) -> dict[str, dict]:
+    """Every notebook a learner can download from the site, and those in the built tree's gallery."""
     found = {str(path): json.loads(path.read_text()) for path in sorted((html / "_downloads").glob("*/*.ipynb"))}
-    found.update({str(path): json.loads(path.read_text()) for path in sorted((ROOT / "lessons").glob("*/*.ipynb"))})
+    found.update({str(path): json.loads(path.read_text()) for path in sorted((source / "lessons").glob("*/*.ipynb"))})
     for archive in sorted((html / "_downloads").glob("*/*.zip")):
         with zipfile.ZipFile(archive) as opened:
             found.update({f"{archive.name}:{name}": json.loads(opened.read(name))
@@ -340,8 +340,8 @@ def built_notebooks(html: Path) -> dict[str, dict]:
     return found
 
 
-def check_built_notebooks(html: Path) -> dict[str, dict]:
-    found = built_notebooks(html)
+def check_built_notebooks(html: Path, source: Path) -> dict[str, dict]:
+    found = built_notebooks(html, source)
     downloads = [name for name in found if "/_downloads/" in name and name.endswith(".ipynb")]
     assert len(downloads) == len(LESSONS)
     assert sum(name.startswith("lessons_jupyter.zip:") for name in found) == len(LESSONS)
@@ -375,7 +375,7 @@ def quick_site(tmp_path_factory):
 
 @pytest.mark.slow
 def test_quick_build_notebooks_have_no_rst_left(quick_site):
-    check_built_notebooks(quick_site["html"])
+    check_built_notebooks(quick_site["html"], ROOT)
 
 
 @pytest.mark.slow
@@ -414,7 +414,7 @@ def check_links(html: Path, base_url: str, markdown: list[str]) -> None:
 @pytest.mark.build
 def test_built_site_notebooks_have_no_rst_left(built_site):
     assert built_site["returncode"] == 0, built_site["log"][-5000:]
-    found = check_built_notebooks(built_site["html"])
+    found = check_built_notebooks(built_site["html"], built_site["source"])
     if built_site.get("url"):  # built for publication at that address: the links lead into the site
         downloaded = [notebook for name, notebook in found.items() if "/_downloads/" in name]
         check_links(built_site["html"], built_site["url"], [cell for nb in downloaded for cell in markdown_cells(nb)])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import page_checks
-from conftest import LESSONS, ROOT, lesson_page_name
+from conftest import LESSONS, lesson_page_name
 from page_checks import (CONTENT_WIDTH_PX, MAX_FULL_SIZE_WIDTH_PX, READABLE_PX, SPECK_PX, Legibility,
                          legibility, output_noise, page_graphs, svg_label_size)
 

@@ -5,7 +5,6 @@ Each test builds a throwaway copy of the site that runs one small test lesson of
 """
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, lesson_env, session_processes
+from conftest import copy_tracked_tree, lesson_env, session_processes
 
 pytestmark = pytest.mark.build
 
@@ -27,11 +26,7 @@ def left_running(session: int) -> list[str]:
 
 def mini_site(tmp_path: Path, lesson: str, name: str = "plot_99_check.py") -> Path:
     site = tmp_path / "site"
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for relative in filter(None, tracked.decode().split("\0")):
-        if (ROOT / relative).is_file():
-            (site / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / relative, site / relative)
+    copy_tracked_tree(site)
     topic = site / "examples" / "99_check"
     topic.mkdir(parents=True)
     (topic / "GALLERY_HEADER.rst").write_text(".. _check-lessons:\n\n99. Checks\n----------\n\nBuild checks.\n")

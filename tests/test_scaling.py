@@ -7,7 +7,6 @@ A benchmark, not a test: nothing here looks at how long anything took.
 import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import matplotlib
