@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 from sphinx_gallery.notebook import jupyter_notebook, save_notebook
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
-from conftest import LESSONS, ROOT
+from conftest import LESSONS, ROOT, copy_tracked_tree, git_of_the_repository
 from tutorial_helpers.sphinxext import notebooks
 from tutorial_helpers.sphinxext.notebooks import Site, to_markdown
 
@@ -355,27 +355,30 @@ def check_built_notebooks(html: Path, source: Path) -> dict[str, dict]:
     return found
 
 
-def quick_build(out: Path) -> subprocess.CompletedProcess:
+def quick_build(tree: Path, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", "-D", "plot_gallery=0", "-nWT", "--keep-going",
          "-d", str(out / "doctrees"), ".", str(out / "html")],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-        env={k: v for k, v in os.environ.items() if k not in ("DASK_SCHEDULER_ADDRESS", "DASK_COURSE_SITE_URL")},
+        cwd=tree, capture_output=True, text=True, timeout=600,
+        env={**{k: v for k, v in os.environ.items() if k not in ("DASK_SCHEDULER_ADDRESS", "DASK_COURSE_SITE_URL")},
+             **git_of_the_repository(tree)},
     )
 
 
 @pytest.fixture(scope="module")
 def quick_site(tmp_path_factory):
-    """The site built without running lessons, then built again with nothing changed."""
-    out = tmp_path_factory.mktemp("site")
-    for build in (quick_build(out), rebuild := quick_build(out)):
+    """The site built without running lessons, then built again with nothing changed, in a copy of
+    the tree: sphinx-gallery writes its pages (here without outputs) into the tree it builds."""
+    tree, out = tmp_path_factory.mktemp("tree"), tmp_path_factory.mktemp("site")
+    copy_tracked_tree(tree)
+    for build in (quick_build(tree, out), rebuild := quick_build(tree, out)):
         assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    return {"html": out / "html", "doctrees": out / "doctrees", "rebuild_log": rebuild.stdout}
+    return {"html": out / "html", "doctrees": out / "doctrees", "source": tree, "rebuild_log": rebuild.stdout}
 
 
 @pytest.mark.slow
 def test_quick_build_notebooks_have_no_rst_left(quick_site):
-    check_built_notebooks(quick_site["html"], ROOT)
+    check_built_notebooks(quick_site["html"], quick_site["source"])
 
 
 @pytest.mark.slow
@@ -392,7 +395,7 @@ def test_with_a_base_url_notebooks_link_to_pages_and_anchors_that_exist(quick_si
     std = env.domaindata["std"]
     env.domains = SimpleNamespace(standard_domain=SimpleNamespace(
         labels=std["labels"], anonlabels=std["anonlabels"], objects=std["objects"]))
-    app = SimpleNamespace(srcdir=ROOT, builder=SimpleNamespace(get_target_uri=lambda docname: f"{docname}.html"),
+    app = SimpleNamespace(srcdir=quick_site["source"], builder=SimpleNamespace(get_target_uri=lambda docname: f"{docname}.html"),
                           config=SimpleNamespace(html_baseurl=BASE_URL, source_encoding="utf-8-sig"))
     site = Site.from_sphinx(app, env)
     markdown = [cell for lesson in LESSONS for cell in notebooks.notebook_markdown(lesson, site, docname(lesson), {})]
