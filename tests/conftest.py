@@ -206,14 +206,18 @@ def _needs_the_site(item) -> bool:
 
 @pytest.hookimpl(trylast=True)  # after `-m` and `-k` deselected what will not run
 def pytest_collection_modifyitems(session, config, items):
-    """Tests that need the site run last; the site starts building now, and the learner's
-    environment is made, while the others run."""
+    """Tests that need the site run after the others (the batch systems' last); the site starts
+    building now, and the learner's environment is made, while the others run."""
     needing = [item for item in items if _needs_the_site(item)]
     if not needing or config.option.collectonly:
         return
     # The tests that read the lesson notebooks' runs wait for them: last.
     needing.sort(key=_reads_notebook_runs)
-    items[:] = [item for item in items if not _needs_the_site(item)] + needing
+    # The jobs on the batch systems run after everything else, on a machine no build or notebook
+    # keeps busy: their logs must stay clean, and under that load a worker's heartbeat failed once
+    # (CommClosedError, fresh clone, load average 4-5).
+    batch = [item for item in items if item.get_closest_marker("batch") and not _needs_the_site(item)]
+    items[:] = [item for item in items if not _needs_the_site(item) and item not in batch] + needing + batch
     config.stash[NOTEBOOKS_WANTED] = any(_reads_notebook_runs(item) for item in needing)
     config.stash[SITE_BUILD] = SiteBuild(_session_folder(config), _small_data(config))
     if any("learner" in item.fixturenames for item in needing):
