@@ -5,6 +5,7 @@ import math
 import os
 import re
 import tempfile
+from pathlib import Path
 
 import dask.dataframe as dd
 import pandas as pd
@@ -230,15 +231,15 @@ def check_scaling_study(namespace, files):
 # -- typical wrong answers to the exercises (tests/test_exercises.py) ------------------------------------
 
 
-# -- typical wrong answers to the exercises (tests/test_exercises.py) ------------------------------------
-
-
 def _parquet_copy(files) -> str:
-    """The trips as a Parquet folder, as the lesson's copy is (the check reads it with pandas)."""
-    folder = tempfile.mkdtemp(prefix="wrong-answers-parquet-")
-    trips = pd.concat([pd.read_csv(path) for path in files], ignore_index=True)
-    trips.to_parquet(f"{folder}/part.0.parquet")
-    return folder
+    """The trips as a Parquet folder, as the lesson's copy is (the check reads it with pandas),
+    written once beside the (test) data files, so it goes when they go."""
+    folder = Path(files[0]).parent / "wrong-answers-parquet"
+    if not folder.is_dir():
+        scratch = Path(tempfile.mkdtemp(prefix=".wrong-answers-parquet-", dir=folder.parent))
+        pd.concat([pd.read_csv(path) for path in files], ignore_index=True).to_parquet(scratch / "part.0.parquet")
+        scratch.rename(folder)
+    return str(folder)
 
 
 def _clean(files):
