@@ -31,7 +31,6 @@ SMALL_SCALE = 0.02  # about 20,000 trips: every code path, in seconds
 SESSION_FOLDER = pytest.StashKey[Path]()
 SITE_BUILD = pytest.StashKey["SiteBuild"]()
 LEARNER = pytest.StashKey["LearnerEnvironment"]()
-NOTEBOOKS_WANTED = pytest.StashKey[bool]()
 
 # The code blocks inside a lesson's ".. dropdown:: Solution" comment text.
 
@@ -218,7 +217,6 @@ def pytest_collection_modifyitems(session, config, items):
     # (CommClosedError, fresh clone, load average 4-5).
     batch = [item for item in items if item.get_closest_marker("batch") and not _needs_the_site(item)]
     items[:] = [item for item in items if not _needs_the_site(item) and item not in batch] + needing + batch
-    config.stash[NOTEBOOKS_WANTED] = any(_reads_notebook_runs(item) for item in needing)
     config.stash[SITE_BUILD] = SiteBuild(_session_folder(config), _small_data(config))
     if any("learner" in item.fixturenames for item in needing):
         config.stash[LEARNER] = LearnerEnvironment(_session_folder(config))
@@ -447,17 +445,17 @@ def course_installed(learner, first_notebook):
 # Lessons whose promise holds only at the course's size, asserted by their results checks there:
 # 19.1's columns take twice its memory budget. Their notebooks run on the course data `make test` makes.
 FULL_SIZE = {"plot_01_bigger_than_memory"}
-# Notebooks run this many at a time. Two at once (load average 1.9-3.2) saved minutes, but lesson
-# 20.1's worker, held near its memory limit on purpose, left the cluster in one of three full runs.
+# Notebooks run this many at a time, after every other test. Two at once, beside the other tests of
+# the built site, saved minutes, but lesson 20.1's worker, held near its memory limit on purpose,
+# left the cluster in one of three full runs.
 NOTEBOOKS_AT_ONCE = 1
 
 
 @pytest.fixture(scope="session")
 def lesson_notebook_runs(course_installed, small_data, tmp_path_factory):
     """Every lesson's notebook but lesson 1's, downloaded and run as a learner runs it (on the small
-    data, or the course's for FULL_SIZE), in course order, NOTEBOOKS_AT_ONCE at a time, in the
-    background: ``{stem: future of (run, notebook)}``. Started by the first test that needs the
-    site (`_lesson_notebooks_start_early`), so the other tests of the built site run meanwhile."""
+    data, or the course's for FULL_SIZE), in course order, NOTEBOOKS_AT_ONCE at a time:
+    ``{stem: future of (run, notebook)}``."""
     def run_notebook(lesson: Path):
         folder = tmp_path_factory.mktemp(lesson.stem)
         notebook = download(lesson_downloads(course_installed["site"], lesson)[f"{lesson.stem}.ipynb"], folder)
@@ -477,10 +475,3 @@ def lesson_notebook_runs(course_installed, small_data, tmp_path_factory):
 
 def _reads_notebook_runs(item) -> bool:
     return "lesson_notebook_runs" in getattr(item, "fixturenames", ())
-
-
-@pytest.fixture(autouse=True)
-def _lesson_notebooks_start_early(request):
-    """With the first test that needs the built site, the lesson notebooks start in the background."""
-    if request.config.stash.get(NOTEBOOKS_WANTED, False) and _needs_the_site(request.node):
-        request.getfixturevalue("lesson_notebook_runs")
