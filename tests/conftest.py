@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,7 +14,6 @@ import textwrap
 import threading
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 import urllib.request
 from pathlib import Path
 
@@ -112,12 +110,6 @@ def session_processes(session: int) -> list[psutil.Process]:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def copy_tracked_tree(destination: Path) -> list[str]:
     """Copy the repository's tracked files, as the working tree has them (uncommitted edits
     included), to ``destination``; return their names."""
@@ -210,8 +202,6 @@ def pytest_collection_modifyitems(session, config, items):
     needing = [item for item in items if _needs_the_site(item)]
     if not needing or config.option.collectonly:
         return
-    # The tests that read the lesson notebooks' runs wait for them: last.
-    needing.sort(key=_reads_notebook_runs)
     # The jobs on the batch systems run after everything else, on a machine no build or notebook
     # keeps busy: their logs must stay clean, and under that load a worker's heartbeat failed once
     # (CommClosedError, fresh clone, load average 4-5).
@@ -438,40 +428,3 @@ def course_installed(learner, first_notebook):
                                cwd=folder, env=learner["env"], capture_output=True, text=True, timeout=1200)
     assert installed.returncode == 0, installed.stderr[-3000:]
     return learner
-
-
-
-
-# Lessons whose promise holds only at the course's size, asserted by their results checks there:
-# 19.1's columns take twice its memory budget. Their notebooks run on the course data `make test` makes.
-FULL_SIZE = {"plot_01_bigger_than_memory"}
-# Notebooks run this many at a time, after every other test. Two at once, beside the other tests of
-# the built site, saved minutes, but lesson 20.1's worker, held near its memory limit on purpose,
-# left the cluster in one of three full runs.
-NOTEBOOKS_AT_ONCE = 1
-
-
-@pytest.fixture(scope="session")
-def lesson_notebook_runs(course_installed, small_data, tmp_path_factory):
-    """Every lesson's notebook but lesson 1's, downloaded and run as a learner runs it (on the small
-    data, or the course's for FULL_SIZE), in course order, NOTEBOOKS_AT_ONCE at a time:
-    ``{stem: future of (run, notebook)}``."""
-    def run_notebook(lesson: Path):
-        folder = tmp_path_factory.mktemp(lesson.stem)
-        notebook = download(lesson_downloads(course_installed["site"], lesson)[f"{lesson.stem}.ipynb"], folder)
-        notebook_as_a_learner_runs_it(notebook, lesson_page_html(course_installed["site"], lesson), lesson.stem)
-        data = bikes.data_dir() if lesson.stem in FULL_SIZE else small_data
-        env = dict(course_installed["env"], DASK_COURSE_DATA=str(data))
-        run = subprocess.run([course_installed["python"], "-c", RUN_NOTEBOOK, notebook, folder],
-                             cwd=folder, env=env, capture_output=True, text=True, timeout=900)
-        return run, notebook
-
-    with ThreadPoolExecutor(max_workers=NOTEBOOKS_AT_ONCE) as pool:
-        runs = {lesson.stem: pool.submit(run_notebook, lesson) for lesson in LESSONS[1:]}
-        yield runs
-        for future in runs.values():  # a test run that stops early starts no more notebooks
-            future.cancel()
-
-
-def _reads_notebook_runs(item) -> bool:
-    return "lesson_notebook_runs" in getattr(item, "fixturenames", ())
