@@ -362,11 +362,14 @@ class LearnerEnvironment:
     makes there, made in the background from the moment the tests are collected (it needs no site)."""
 
     def __init__(self, folder: Path):
-        self.home, self.work = folder / "learner-home", folder / "learner-work"
-        self.home.mkdir()
-        self.work.mkdir()
+        self.home, self.work, tmp = folder / "learner-home", folder / "learner-work", folder / "learner-tmp"
+        for made in (self.home, self.work, tmp):
+            made.mkdir()
         self.env = {
             "HOME": str(self.home), "PATH": os.environ["PATH"], "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+            # A temporary folder of its own, removed with the session's: `ipykernel install` (the
+            # setup page's) leaves the empty folder it staged the kernel spec in (ipykernel 7.4).
+            "TMPDIR": str(tmp),
             "PIP_CACHE_DIR": str(PIP_CACHE),
             # This workplace's pip settings (an extra index, a constraints file) hold for learners too.
             **{k: v for k, v in os.environ.items() if k.startswith("PIP_")},
