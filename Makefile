@@ -90,8 +90,9 @@ hpc:
 	@( command -v sbatch && command -v qsub && for d in slurmctld slurmd munged sge_qmaster sge_execd; do [ -x /usr/sbin/$$d ] || exit 1; done ) >/dev/null 2>&1 \
 	  || $(APT_INSTALL) "Slurm and Grid Engine" "tests/test_batch_systems.py" $(HPC_PACKAGES)
 
+# The twenty slowest tests are listed at the end: where `make test`'s time goes, run by run.
 test: install graphviz browser mpi hpc data
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=20
 
 # Everything but the tests that build the site, run lessons, start batch systems or are otherwise slow
 # (no site build, no cluster, no lesson; the aim is under a minute). The ten slowest tests are listed
