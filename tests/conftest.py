@@ -212,6 +212,26 @@ def pytest_collection_modifyitems(session, config, items):
         config.stash[LEARNER] = LearnerEnvironment(_session_folder(config))
 
 
+# sphinx-gallery's "computation time summary" of a build log: one line a lesson that ran.
+_LESSON_TIME = re.compile(r"^\s+- (\S+\.py):\s+([0-9.]+) sec", re.M)
+SLOWEST_LESSONS_SHOWN = 10
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """After the slowest tests, the slowest lessons of the strict build: where its time went."""
+    build = config.stash.get(SITE_BUILD, None)
+    if build is None or build.process.poll() is None:
+        return
+    build.log.seek(0)
+    seconds = {name: float(time) for name, time in _LESSON_TIME.findall(build.log.read())}
+    if not seconds:
+        return
+    terminalreporter.write_sep("=", f"the strict build's {min(len(seconds), SLOWEST_LESSONS_SHOWN)} slowest lessons")
+    for name, time in sorted(seconds.items(), key=lambda item: -item[1])[:SLOWEST_LESSONS_SHOWN]:
+        terminalreporter.write_line(f"{time:8.1f}s {name}")
+    terminalreporter.write_line(f"{sum(seconds.values()):8.1f}s in all, {len(seconds)} lessons run")
+
+
 def pytest_unconfigure(config):
     for started in (SITE_BUILD, LEARNER):
         if started in config.stash:
