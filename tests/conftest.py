@@ -1,5 +1,6 @@
 """Shared fixtures: a small course data set, the lessons' exercise solutions, the built and served site."""
 
+import ctypes
 import functools
 import gc
 import http.server
@@ -110,6 +111,14 @@ def session_processes(session: int) -> list[psutil.Process]:
     return found
 
 
+def _stop_with_pytest() -> None:
+    """In a background command's process, before it starts: on Linux, be sent SIGTERM when the
+    pytest that started it dies, even by SIGKILL (no hook runs then), so that a killed test run
+    leaves no site build running. Its Dask workers and loky processes exit with their parent."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
 def copy_tracked_tree(destination: Path) -> list[str]:
     """Copy the repository's tracked files, as the working tree has them (uncommitted edits
     included), to ``destination``; return their names."""
@@ -157,6 +166,7 @@ class SiteBuild:
              "-d", str(self.out / "doctrees"), ".", str(self.out / "html")],
             cwd=self.source, stdout=self.log, stderr=subprocess.STDOUT, text=True, env=env,
             start_new_session=True,  # what it leaves running is found by its session: `session_processes`
+            preexec_fn=_stop_with_pytest,
         )
         self.listeners, self._stop = set(), threading.Event()
         self._watcher = threading.Thread(target=_watch_listeners, args=(self.process.pid, self.listeners, self._stop))
@@ -398,7 +408,7 @@ class LearnerEnvironment:
         self.log = open(folder / "learner-env.log", "w+")
         self.process = subprocess.Popen(["bash", "-euo", "pipefail", "-c", "\n".join(make_env)], cwd=self.work,
                                         env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=_stop_with_pytest)
 
     def wait(self) -> dict:
         self.process.wait(timeout=1200)
