@@ -73,8 +73,8 @@ def _compare_least_certain(answer, files, plan=None) -> str | None:
 
 # -- 17.2: the wide grid through joblib's Dask backend ----------------------------------------------
 
-_WIDE_GRID = {"max_depth": [4, 12], "min_samples_leaf": [1, 20], "n_estimators": [10, 30]}
-_FOLDS = 3
+_WIDE_GRID = {"max_depth": [4, 12], "min_samples_leaf": [1, 20], "n_estimators": [5, 10]}
+_FOLDS = 2
 
 
 @functools.lru_cache(maxsize=2)
