@@ -79,8 +79,11 @@ if __name__ == "__main__":
 # stream shows the tasks of two threads side by side, each taking longer than alone.
 #
 # The work: the Monte-Carlo π of the :ref:`dask.delayed lessons <dask-delayed>`, a pure-Python
-# loop, in four chunks of 400,000 points with one seed each. Next to it, the same count with
-# NumPy, which draws and tests a whole chunk in compiled code that releases the GIL.
+# loop, in four chunks with one seed each. Next to it, the same count with NumPy, which draws and
+# tests a whole chunk in compiled code that releases the GIL. The work grows with the data you
+# made: 400,000 points per chunk on the course data (``bikes.info()["scale"]`` is 1.0 there), in
+# proportion to its scale, and never fewer than 100,000, so that a quick run on a small copy
+# still shows every effect.
 
 
 def count_inside(n_points, seed):
@@ -101,7 +104,12 @@ def count_inside_numpy(n_points, seed):
     return int(np.count_nonzero(x * x + y * y <= 1.0))
 
 
-points_per_chunk, seeds = 400_000, range(4)
+from tutorial_helpers import bikes
+
+scale = bikes.info()["scale"]
+points_per_chunk, seeds = max(100_000, round(400_000 * scale)), range(4)
+if __name__ == "__main__":
+    print(f"data scale {scale}: {points_per_chunk:,} points per chunk, {len(seeds)} chunks")
 
 
 def python_pi():
@@ -118,20 +126,20 @@ def numpy_pi():
 # %%
 # Wall time alone can mislead on a machine shared with other programs, so also record the CPU
 # time this Python process used during each run (``time.process_time``, all its threads
-# together). For a cluster of threads in this process, that includes the worker's threads (and
-# the scheduler's and client's small share): CPU time divided by wall time is the number of cores
-# the work kept busy.
+# together), and keep the run's estimate. For a cluster of threads in this process, that
+# includes the worker's threads (and the scheduler's and client's small share): CPU time divided
+# by wall time is the number of cores the work kept busy.
 import statistics
 
-cpu_seconds = {}
+cpu_seconds, estimates = {}, {}
 
 
 def with_cpu_time(name, function):
     def run():
         start = time.process_time()
-        result = function()
+        estimates[name] = function()
         cpu_seconds.setdefault(name, []).append(time.process_time() - start)
-        return result
+        return estimates[name]
 
     return run
 
@@ -153,13 +161,12 @@ shapes = {
 }
 
 if __name__ == "__main__":
-    rows, estimates = [], {}
+    rows = []
     for shape, cluster_options in shapes.items():
         with LocalCluster(**cluster_options, **options) as shape_cluster, Client(shape_cluster):
             work = {f"Python, {shape}": with_cpu_time(f"Python, {shape}", python_pi),
                     f"NumPy, {shape}": with_cpu_time(f"NumPy, {shape}", numpy_pi)}
             rows += compare(work).timings
-            estimates.update({name: function() for name, function in work.items()})
     gil_timings = Timings(rows, repeat=3, warmup=1, measured_on=(
         f"one LocalCluster per shape; machine: {os.cpu_count()} cores"))
     print(gil_timings)
@@ -288,13 +295,13 @@ def run_watched(function, *args):
 # The culprit: one long call into C code that keeps the GIL. ``sum(range(n))`` is such a call:
 # the built-in ``sum`` adds the numbers in C, and the interpreter never gets a chance to hand
 # the GIL to another thread until it returns. Measure how fast it adds here (the fastest of five
-# tries), then choose ``n`` so that the call takes about twice the limit.
+# tries), then choose ``n`` so that the call takes about one and a half times the limit.
 import timeit
 
 if __name__ == "__main__":
     fastest = min(timeit.repeat(lambda: sum(range(2_000_000)), number=1, repeat=5))
     seconds_per_number = fastest / 2_000_000
-    n_numbers = int(2 * tick_limit / seconds_per_number)
+    n_numbers = int(1.5 * tick_limit / seconds_per_number)
     print(f"{n_numbers:,} numbers, about {n_numbers * seconds_per_number:.1f} s in one call")
 
 # %%
@@ -333,7 +340,7 @@ def python_loop(seconds):
 
 if __name__ == "__main__":
     print(f"switch interval: {sys.getswitchinterval() * 1000:.0f} ms")
-    _, loop_seconds, loop_gap, loop_lines = run_watched(python_loop, 1.3 * tick_limit)
+    _, loop_seconds, loop_gap, loop_lines = run_watched(python_loop, 1.2 * tick_limit)
     print(f"pure-Python loop took {loop_seconds:.1f} s; longest gap {loop_gap:.2f} s; "
           f"'unresponsive' lines: {len(loop_lines)}")
 
@@ -384,7 +391,7 @@ if __name__ == "__main__":
 import dask.array as da
 
 if __name__ == "__main__":
-    for n in [1_000, 10_000, 100_000]:
+    for n in [1_000, 10_000]:
         start = time.perf_counter()
         tiny = da.ones(n, chunks=1).sum()
         n_tasks = len(tiny.__dask_graph__())
@@ -395,31 +402,43 @@ if __name__ == "__main__":
 
 # %%
 # Building the graph is the cheap part. Running it costs far more per task: time the sum of
-# 200 ones in chunks of one against the same sum in one chunk, on the cluster.
+# 100 ones in chunks of one against the same sum in one chunk, on the cluster. ``compute()``
+# first fuses each chunk's ``ones`` with its ``sum`` into one task, so fewer tasks run than the
+# graph holds: the task stream of one run of each (``get_task_stream``) counts those that ran.
+# Those runs are the warm-up, so ``compare`` times three more of each without one of its own.
+from distributed import get_task_stream
 
 
 def tiny_chunks():
-    return da.ones(200, chunks=1).sum().compute()
+    return da.ones(100, chunks=1).sum().compute()
 
 
 def one_chunk():
-    return da.ones(200, chunks=200).sum().compute()
+    return da.ones(100, chunks=100).sum().compute()
 
 
 if __name__ == "__main__":
-    tiny_tasks = len(da.ones(200, chunks=1).sum().__dask_graph__())
-    chunk_timings = compare({f"chunks of 1 ({tiny_tasks:,} tasks)": tiny_chunks,
-                             "one chunk (1 task)": one_chunk})
+    tasks_run = {}
+    for function in (tiny_chunks, one_chunk):
+        with get_task_stream() as stream:
+            function()
+        tasks_run[function.__name__] = len(stream.data)
+    tiny_tasks, one_chunk_tasks = tasks_run["tiny_chunks"], tasks_run["one_chunk"]
+    tiny_graph = len(da.ones(100, chunks=1).sum().__dask_graph__())
+    print(f"chunks of 1: {tiny_graph} tasks in the graph, {tiny_tasks} run; "
+          f"one chunk: {one_chunk_tasks} run")
+    tiny_name = f"chunks of 1 ({tiny_tasks:,} tasks)"
+    one_name = f"one chunk ({one_chunk_tasks} tasks)"
+    chunk_timings = compare({tiny_name: tiny_chunks, one_name: one_chunk}, warmup=0)
     print(chunk_timings)
-    print(chunk_timings.verdict("one chunk (1 task)", f"chunks of 1 ({tiny_tasks:,} tasks)"))
+    print(chunk_timings.verdict(one_name, tiny_name))
 
 # %%
 # What a million would cost, from the time per task measured here (arithmetic, not run: a
-# million elements in chunks of one is the number of tasks per element printed above, times a
-# million):
+# million elements in chunks of one run the tasks per element counted above, times a million):
 if __name__ == "__main__":
-    per_task = chunk_timings[f"chunks of 1 ({tiny_tasks:,} tasks)"].median / tiny_tasks
-    million_tasks = round(tasks_per_element * 1_000_000)
+    per_task = chunk_timings[tiny_name].median / tiny_tasks
+    million_tasks = round(tiny_tasks / 100 * 1_000_000)
     print(f"{per_task * 1000:.2f} ms per task here; {million_tasks:,} tasks would take about "
           f"{per_task * million_tasks / 60:.0f} minutes to run, for a sum of a million ones")
 
@@ -440,11 +459,11 @@ def per_row_graph(n):
 
 if __name__ == "__main__":
     build_seconds = {}
-    for n in [1_000, 2_000]:
+    for n in [250, 500]:
         build_seconds[n] = min(timeit.repeat(lambda: per_row_graph(n), number=1, repeat=2))
-        print(f"{n:>5,} delayed calls: built in {build_seconds[n]:.2f} s, "
+        print(f"{n:>3,} delayed calls: built in {build_seconds[n]:.2f} s, "
               f"{build_seconds[n] / n * 1e6:,.0f} µs per call")
-    per_call = build_seconds[2_000] / 2_000
+    per_call = build_seconds[500] / 500
     print(f"{per_call / array_per_task:,.0f}× the array's cost per task; a million calls at this "
           f"cost per call: {per_call * 1_000_000 / 60:,.0f} minutes to build, before anything runs")
 
@@ -452,7 +471,7 @@ if __name__ == "__main__":
 # No error and no warning: the client's only warning about graphs, "Sending large graph of
 # size …" (``Client._graph_to_futures`` in ``distributed/client.py``), is about *bytes*, past
 # ``distributed.admin.large-graph-warning-threshold``. Tiny tasks are small; even a thousand of
-# them stay far below it. The graph of 200 calls, its size as ``cloudpickle`` (which Dask uses)
+# them stay far below it. The graph of 100 calls, its size as ``cloudpickle`` (which Dask uses)
 # writes it, and the warnings its ``compute()`` gives:
 import warnings
 
@@ -460,11 +479,12 @@ import cloudpickle
 
 if __name__ == "__main__":
     threshold = dask.config.get("distributed.admin.large-graph-warning-threshold")
-    graph_bytes = len(cloudpickle.dumps(dict(per_row_graph(200).__dask_graph__())))
+    per_row = per_row_graph(100)
+    graph_bytes = len(cloudpickle.dumps(dict(per_row.__dask_graph__())))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        per_row_total = per_row_graph(200).compute()
-    print(f"graph of 200 calls: {graph_bytes / 1e6:.2f} MB, threshold {threshold}; "
+        per_row_total = per_row.compute()
+    print(f"graph of 100 calls: {graph_bytes / 1e6:.2f} MB, threshold {threshold}; "
           f"warnings: {len(caught)}")
 
 # %%
@@ -478,29 +498,29 @@ if __name__ == "__main__":
 #
 # **Fix:** give each task more work: bigger chunks (``chunks="auto"`` aims at about 128 MiB),
 # ``map_partitions``/``map_blocks`` with a vectorised function instead of a call per row, or a
-# ``delayed`` call per *batch* of rows. The per-row sum of 200 calls, batched in 4 calls of 50:
+# ``delayed`` call per *batch* of rows. The per-row sum of 100 calls, batched in 4 calls of 25:
 
 
 def add_one_to_batch(batch):
     return [i + 1 for i in batch]
 
 
-def batched_graph(n, batch=50):
+def batched_graph(n, batch=25):
     batches = [dask.delayed(add_one_to_batch)(range(i, min(i + batch, n))) for i in range(0, n, batch)]
     return dask.delayed(sum)([dask.delayed(sum)(b) for b in batches])
 
 
 if __name__ == "__main__":
     batch_timings = compare({
-        "a delayed call per row": lambda: per_row_graph(200).compute(),
-        "a delayed call per 50 rows": lambda: batched_graph(200).compute(),
+        "a delayed call per row": lambda: per_row_graph(100).compute(),
+        "a delayed call per 25 rows": lambda: batched_graph(100).compute(),
     })
     print(batch_timings)
-    print(batch_timings.verdict("a delayed call per 50 rows", "a delayed call per row"))
-    batched_total = batched_graph(200).compute()
+    print(batch_timings.verdict("a delayed call per 25 rows", "a delayed call per row"))
+    batched = batched_graph(100)
+    batched_total = batched.compute()
     print("same total:", batched_total == per_row_total,
-          f"; tasks: {len(batched_graph(200).__dask_graph__())} against "
-          f"{len(per_row_graph(200).__dask_graph__()):,}")
+          f"; tasks: {len(batched.__dask_graph__())} against {len(per_row.__dask_graph__()):,}")
 
 # %%
 # Key points
