@@ -323,30 +323,31 @@ if __name__ == "__main__":
 # Let ``read_csv`` parse the dates instead (``parse_dates=dates``): the measurement above shows
 # how much of the GIL that step holds next to ``pd.to_datetime``. Write that version of
 # ``station_minutes``, ``station_minutes_parsed``, with the same result, and time it with
-# ``time_cluster`` on two shapes of all ``cores``: one worker process with ``cores`` threads, and
-# ``cores`` worker processes with one thread each. Give each shape the job's 4 GiB of memory,
-# split evenly between its workers (``memory_limit`` is per worker). Put into
+# ``time_cluster`` on the shape of ``cores`` worker processes with one thread each. Give that
+# cluster the job's 4 GiB of memory, split evenly between its workers (``memory_limit`` is per
+# worker). The lesson's table already holds the same shape's runs with ``to_datetime``:
+# ``seconds_by_shape[(cores, 1)]``. Put into
 #
 # - ``answer``: the result of ``station_minutes_parsed`` (a pandas DataFrame of ``count`` and
 #   ``mean`` minutes per start station);
-# - ``plain_timings``: a ``Timings`` of the two shapes, rows named as in the table above
-#   (``f"1 × {cores}"`` and ``f"{cores} × 1"``), and let its ``verdict`` say which won now;
-# - ``plain_clusters``: each timed cluster's ``scheduler_info()``, in a dict by the same names;
+# - ``parsed_timings``: a ``Timings`` of two rows, ``"to_datetime"`` (the lesson's runs of that
+#   shape) and ``"parse_dates"`` (yours), and let its ``verdict`` say which won now;
+# - ``parsed_cluster``: your timed cluster's ``scheduler_info()``;
 # - ``faster``: the name of the row with the lower median in your table.
 #
 # Then run the check below: it compares the result with a reference computed with pandas from the
-# same files, reads each cluster's workers, threads and memory limits from its
+# same files, reads your cluster's workers, threads and memory limits from its
 # ``scheduler_info()``, and reads your own table to judge ``faster``; it says what is wrong
 # without giving the answer away.
 if __name__ == "__main__":
     answer = None  # your answer, computed: replace None
-    plain_timings = plain_clusters = faster = None  # your measurement and your reading of it: replace None
+    parsed_timings = parsed_cluster = faster = None  # your measurement and your reading of it: replace None
 
 # %%
 from tutorial_helpers.exercises import check
 
 if __name__ == "__main__":
-    check("processes_threads", answer, timings=plain_timings, clusters=plain_clusters, faster=faster)
+    check("processes_threads", answer, timings=parsed_timings, cluster=parsed_cluster, faster=faster)
 
 # %%
 # .. dropdown:: Solution
@@ -360,17 +361,16 @@ if __name__ == "__main__":
 #
 #
 #       if __name__ == "__main__":
-#           plain_seconds, plain_clusters = {}, {}
-#           for w, t in [(1, cores), (cores, 1)]:
-#               name = f"{w} × {t}"
-#               plain_seconds[name], answer, plain_clusters[name] = time_cluster(
-#                   w, t, workload=station_minutes_parsed, memory_limit=4 * 2**30 // w,  # bytes per worker
-#               )
-#           plain_timings = Timings(
-#               [Timing(name, tuple(s), None) for name, s in plain_seconds.items()], repeat=3, warmup=1,
-#               measured_on=f"one LocalCluster per row, on {cores} cores, 4 GiB in all",
+#           parsed_seconds, answer, parsed_cluster = time_cluster(
+#               cores, 1, workload=station_minutes_parsed, memory_limit=4 * 2**30 // cores,  # bytes per worker
 #           )
-#           print(plain_timings)
-#           print(plain_timings.verdict(f"1 × {cores}", f"{cores} × 1"))
-#           faster = min(plain_timings.timings, key=lambda row: row.median).name
-#           check("processes_threads", answer, timings=plain_timings, clusters=plain_clusters, faster=faster)
+#           parsed_timings = Timings(
+#               [Timing("to_datetime", tuple(seconds_by_shape[(cores, 1)]), None),
+#                Timing("parse_dates", tuple(parsed_seconds), None)],
+#               repeat=3, warmup=1,
+#               measured_on=f"{cores} × 1 on {cores} cores: the lesson's cluster, then yours with 4 GiB in all",
+#           )
+#           print(parsed_timings)
+#           print(parsed_timings.verdict("parse_dates", "to_datetime"))
+#           faster = min(parsed_timings.timings, key=lambda row: row.median).name
+#           check("processes_threads", answer, timings=parsed_timings, cluster=parsed_cluster, faster=faster)

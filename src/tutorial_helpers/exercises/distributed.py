@@ -2,7 +2,7 @@
 
 These exercises are about the cluster itself, so besides the answer each check reads facts of the
 cluster the answer came from: the performance report it recorded (9.1), the scheduler's description
-of each cluster and the learner's own timings of them (9.2), the worker's own memory table (9.3).
+of the timed cluster and the learner's own timings (9.2), the worker's own memory table (9.3).
 All outlive the ``with`` block that closed the cluster, so the check can run after it.
 """
 
@@ -63,9 +63,10 @@ def _compare_usertype_report(answer, files, report=None) -> str | None:
     return None
 
 
-# -- 9.2: two cluster shapes of the same cores and memory, timed by the learner ---------------------
+# -- 9.2: the dates parsed by read_csv, timed on the many-processes shape with the job's memory -------
 
-JOB_MEMORY = "4GiB"  # the memory the exercise's job has, split between the workers of each shape
+JOB_MEMORY = "4GiB"  # the memory the exercise's job has, split between the workers of its cluster
+ROWS = ["to_datetime", "parse_dates"]  # the lesson's runs of the shape, and the learner's
 _DATES = ["starttime", "stoptime"]
 
 
@@ -82,56 +83,54 @@ def _station_minutes(files) -> pd.DataFrame:
 
 
 def _shape_problem(name: str, info) -> str | None:
-    """What is wrong with the cluster ``info`` (a scheduler_info() or its client) for the row ``name``, "W × T"."""
+    """What is wrong with the cluster ``info`` (a scheduler_info() or its client) for the shape ``name``, "W × T"."""
     if hasattr(info, "scheduler_info"):
         info = info.scheduler_info(n_workers=-1)
     workers = list(info.get("workers", {}).values()) if isinstance(info, dict) else []
     if not workers:
-        return (f"plain_clusters[{name!r}] is not a scheduler's description of workers: take "
+        return ("parsed_cluster is not a scheduler's description of workers: take "
                 "client.scheduler_info() inside the cluster's with block.")
     if len(workers) != info.get("n_workers", len(workers)):
-        return f"plain_clusters[{name!r}] lists only some of its workers: take scheduler_info(n_workers=-1)."
+        return "parsed_cluster lists only some of its workers: take scheduler_info(n_workers=-1)."
     n_workers, threads = (int(part) for part in name.split(" × "))
     if len(workers) != n_workers or {w["nthreads"] for w in workers} != {threads}:
         shown = "/".join(str(n) for n in sorted({w["nthreads"] for w in workers}))
-        return f"Your {name!r} row was timed on {len(workers)} worker(s) × {shown} thread(s)."
+        return (f"Your cluster had {len(workers)} worker(s) × {shown} thread(s), not the shape of "
+                f"the lesson's {name!r} row.")
     if not all(w.get("nanny") for w in workers):
-        return (f"The workers of your {name!r} cluster are threads of your Python process (processes=False), "
-                "not worker processes: the exercise compares processes with threads.")
+        return ("The workers of your cluster are threads of your Python process (processes=False), "
+                "not worker processes like those of the lesson's row.")
     total = sum(w["memory_limit"] for w in workers)
     if len({w["memory_limit"] for w in workers}) != 1:
-        return f"The workers of your {name!r} cluster have different memory limits, not an even split."
+        return "The workers of your cluster have different memory limits, not an even split."
     if not math.isclose(total, parse_bytes(JOB_MEMORY), rel_tol=0.01):
-        return (f"The workers of your {name!r} cluster have {format_bytes(total)} of memory together, "
+        return (f"The workers of your cluster have {format_bytes(total)} of memory together, "
                 f"not the job's {format_bytes(parse_bytes(JOB_MEMORY))}.")
     return None
 
 
-def _compare_shapes(answer, files, timings=None, clusters=None, faster=None) -> str | None:
+def _compare_parsing(answer, files, timings=None, cluster=None, faster=None) -> str | None:
     problem = differs(answer, _station_minutes(files), "Your count and mean per start station", rel=1e-9)
     if problem:
         return problem
     cores = min(granted_cores(), 8)
-    names = list(dict.fromkeys([f"1 × {cores}", f"{cores} × 1"]))
     if not isinstance(timings, Timings):
-        return ("The result is right; now pass your measurement too, check(..., timings=plain_timings), "
-                "a Timings of the two shapes.")
+        return ("The result is right; now pass your measurement too, check(..., timings=parsed_timings), "
+                "a Timings of the two ways of parsing the dates.")
     timed = [t.name for t in timings.timings]
-    if sorted(timed) != sorted(names):
-        return (f"Your Timings has the rows {timed}: the exercise times one row per shape of all {cores} cores, "
-                "named workers × threads as in the lesson's table.")
+    if sorted(timed) != sorted(ROWS):
+        return (f"Your Timings has the rows {timed}: the exercise times one row per way of parsing the "
+                f"dates, named {ROWS}.")
     if any(len(t.seconds) < 3 for t in timings.timings):
-        return "A row of your Timings has fewer than three timed runs: time each shape three times."
-    if not isinstance(clusters, dict) or sorted(clusters) != sorted(names):
-        return ("Pass each timed cluster's scheduler_info() too, check(..., clusters=plain_clusters), "
-                "in a dict named like your Timings' rows.")
-    for name in names:
-        problem = _shape_problem(name, clusters[name])
-        if problem:
-            return problem
-    if faster not in names:
-        return f"Name the shape with the lower median in your own table, check(..., faster=...), one of {names}."
-    if len(names) > 1 and timings[faster].median > min(t.median for t in timings.timings):
+        return "A row of your Timings has fewer than three timed runs: time each three times."
+    if cluster is None:
+        return "Pass your timed cluster's scheduler_info() too, check(..., cluster=parsed_cluster)."
+    problem = _shape_problem(f"{cores} × 1", cluster)
+    if problem:
+        return problem
+    if faster not in ROWS:
+        return f"Name the row with the lower median in your own table, check(..., faster=...), one of {ROWS}."
+    if timings[faster].median > min(t.median for t in timings.timings):
         return f"Your own table gives {faster!r} the higher median of the two: read the table, not the expectation."
     return None
 
@@ -175,13 +174,13 @@ EXERCISES = {
                              "threads and 2 GiB.",
     ),
     "plot_02_processes_threads": Exercise(
-        compare=_compare_shapes,
+        compare=_compare_parsing,
         hint="pass memory_limit (a worker's share of the job's 4 GiB) and the workload to time_cluster, which "
-             "returns each cluster's scheduler_info(); build the Timings as the lesson does, and read the "
-             "medians in it before naming the faster shape.",
-        right=lambda answer: f"mean ride minutes for {len(answer)} start stations, timed on both shapes "
-                             "with the job's memory split between the workers, and the faster one read "
-                             "from your own table.",
+             "returns the cluster's scheduler_info(); build the Timings as the lesson does, from the lesson's "
+             "runs of that shape and yours, and read the medians in it before naming the faster row.",
+        right=lambda answer: f"mean ride minutes for {len(answer)} start stations, timed on worker processes "
+                             "with the job's memory split between them, and the faster way of parsing the "
+                             "dates read from your own table.",
     ),
     "plot_03_worker_memory": Exercise(
         compare=_compare_chunks_in_memory,
