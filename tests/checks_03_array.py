@@ -45,9 +45,13 @@ def check_array_chunks(namespace, files):
 def check_array_out_of_core(namespace, files):
     big = namespace["big"]
     limit = namespace["worker_limit"]  # the lesson's one worker process
-    assert limit == 2 * 2**30
-    assert namespace["memory_ratio"] == big.nbytes / limit >= 1  # bigger than the worker's memory
-    assert big.blocks[0, 0].nbytes < limit / 4
+    assert limit == 2**30  # "a 1 GiB limit"
+    assert namespace["memory_ratio"] == big.nbytes / limit >= 1.4  # bigger than the worker's memory
+    # "chunks of 1400 × 1400 numbers (15 MiB)", 100 of them, "room for many threads": a chunk and
+    # two temporaries for each of 8 threads take less than half the limit.
+    assert big.chunksize == (1_400, 1_400) and big.npartitions == 100
+    assert round(big.blocks[0, 0].nbytes / 2**20) == 15
+    assert 3 * big.blocks[0, 0].nbytes * 8 < limit / 2
     # The worker reduced it without holding it: its peak stayed below its limit and the array.
     assert 0 < namespace["peak_bytes"] < min(limit, big.nbytes)
     assert namespace["used"].__qualname__ == "Client.get"  # compute() ran on the cluster
@@ -57,6 +61,9 @@ def check_array_out_of_core(namespace, files):
     assert abs(namespace["big_std"] - 1 / 12**0.5) < 1e-4
     assert 0.999999 < namespace["big_max"] < 1
 
+    x = namespace["x"]  # the comparison's small array: 4 chunks, so up to 4 threads or processes
+    assert x.shape == (1_000, 1_000) and x.npartitions == 4
+    assert namespace["n_workers"] == min(namespace["granted_cores"](), 4)
     timings = namespace["scheduler_timings"]
     assert [t.name for t in timings.timings] == ["one thread (synchronous)", "threads", "processes"]
     assert all(len(t.seconds) == 3 for t in timings.timings)
@@ -105,7 +112,7 @@ def _no_chunked_array(files):
 
 
 def _big():
-    return dask.array.random.default_rng(2019).random((20_000, 20_000))  # lesson 3.2's, not computed
+    return dask.array.random.default_rng(2019).random((14_000, 14_000), chunks=1_400)  # lesson 3.2's, not computed
 
 
 def _what_theory_says(files):
@@ -118,7 +125,7 @@ def _pair_not_computed(files):
 
 
 def _std_and_max_of_the_small_array(files):
-    small = dask.array.random.default_rng(0).random((2_000, 2_000), chunks=(500, 2_000))  # the lesson's x
+    small = dask.array.random.default_rng(0).random((1_000, 1_000), chunks=(250, 1_000))  # the lesson's x
     return {"answer": tuple(float(v) for v in dask.compute(small.std(), small.max(), scheduler="threads"))}
 
 

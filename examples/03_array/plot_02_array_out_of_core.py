@@ -30,7 +30,10 @@ multiprocessing schedulers for array work.
 # ---------------------------
 # On a ``dask.distributed`` cluster each worker has a :term:`memory limit`, and watches the
 # memory of the process it lives in against it. This lesson starts a cluster of one worker with a
-# 2 GiB limit and as many threads as this job's cores, every service on the loopback address.
+# 1 GiB limit and as many threads as this job's cores, every service on the loopback address.
+# The limit is small on purpose, so that an array bigger than it takes seconds, not minutes, to
+# make; nothing below depends on its size: a worker with a 16 GiB limit reduces a 24 GiB array
+# the same way, chunk by chunk, only for longer.
 # The worker is a process of its own (``processes=True``): as threads of this Python process,
 # its limit would be measured against this whole program, notebook or script included, and so
 # would the memory curve below. Each worker process starts by importing the script that started
@@ -43,7 +46,7 @@ from tutorial_helpers.cores import granted_cores
 if __name__ == "__main__":
     # One worker process with a small memory limit: it must be a process of its own (see above).
     cluster = LocalCluster(
-        n_workers=1, threads_per_worker=granted_cores(), processes=True, memory_limit="2 GiB",
+        n_workers=1, threads_per_worker=granted_cores(), processes=True, memory_limit="1 GiB",
         protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0",
     )
     client = Client(cluster)
@@ -55,14 +58,19 @@ if __name__ == "__main__":
 # %%
 # An array bigger than that
 # -------------------------
-# ``da.random.default_rng(seed).random(shape)`` describes an array of random numbers in [0, 1)
-# without creating it: each chunk is a task that generates its own numbers when it runs. With
-# the default ``chunks="auto"``, Dask picks chunks of about the size set by ``array.chunk-size``.
+# ``da.random.default_rng(seed).random(shape, chunks=...)`` describes an array of random numbers
+# in [0, 1) without creating it: each chunk is a task that generates its own numbers when it
+# runs. The chunks are sized against the worker's memory: each thread holds a chunk at once,
+# and for some reductions a few temporaries of its size, so chunks of 1400 × 1400 numbers
+# (15 MiB) leave a 1 GiB worker room for many threads. The default, ``chunks="auto"``, would
+# aim at ``array.chunk-size`` instead, the same whatever the worker's limit.
+import dask
 import dask.array as da
 
-big = da.random.default_rng(2019).random((20_000, 20_000))
+big = da.random.default_rng(2019).random((14_000, 14_000), chunks=1_400)
 print(f"the array: {big.nbytes / 2**30:.2f} GiB in {big.npartitions} chunks")
-print(f"one chunk: {big.chunksize}, {big.blocks[0, 0].nbytes / 2**20:.0f} MiB")
+print(f"one chunk: {big.chunksize}, {big.blocks[0, 0].nbytes / 2**20:.0f} MiB "
+      f"(chunks='auto' would aim at {dask.config.get('array.chunk-size')})")
 if __name__ == "__main__":
     memory_ratio = big.nbytes / worker_limit
     print(f"{memory_ratio:.2f} × the worker's memory limit")
@@ -80,8 +88,6 @@ big
 # So persisting works, ever more slowly, for as long as the workers' memory and disks hold the
 # chunks; it fails when they do not, or when a single task needs more memory than a worker has
 # (a task whose workers die 4 times fails with ``KilledWorker``).
-import dask
-
 thresholds = {
     name: dask.config.get(f"distributed.worker.memory.{name}")
     for name in ["target", "spill", "pause", "terminate"]
@@ -140,8 +146,8 @@ if __name__ == "__main__":
     ax.set_title("The worker's memory during big.mean()")
     plt.tight_layout()
     threads = sum(worker["nthreads"] for worker in workers)
-    chunk_gib = big.blocks[0, 0].nbytes / 2**30
-    print(f"peak: {peak_bytes / 2**30:.2f} GiB, for {threads} threads × {chunk_gib:.3f} GiB "
+    chunk_mib = big.blocks[0, 0].nbytes / 2**20
+    print(f"peak: {peak_bytes / 2**30:.2f} GiB, for {threads} threads × {chunk_mib:.0f} MiB "
           f"chunks; the worker's limit: {worker_limit / 2**30:.2f} GiB; "
           f"the array: {big.nbytes / 2**30:.2f} GiB")
 
@@ -193,7 +199,7 @@ from tutorial_helpers.timing import compare
 
 
 def small_array():
-    return da.random.default_rng(0).random((2_000, 2_000), chunks=(500, 2_000))
+    return da.random.default_rng(0).random((1_000, 1_000), chunks=(250, 1_000))
 
 
 def transformed_max(scheduler, **options):

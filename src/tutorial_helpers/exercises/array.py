@@ -53,7 +53,7 @@ def _compare_mean_over_quantities(answer, files, chunked=None) -> str | None:
 
 # -- 3.2: the standard deviation and the largest value of the big random array -------------------
 
-_BIG_SEED, _BIG_SHAPE = 2019, (20_000, 20_000)
+_BIG_SEED, _BIG_SHAPE, _BIG_CHUNKS = 2019, (14_000, 14_000), 1_400
 
 
 def _block_moments(seed: np.random.SeedSequence, size: tuple[int, ...]) -> tuple[int, float, float, float]:
@@ -67,10 +67,10 @@ def _block_moments(seed: np.random.SeedSequence, size: tuple[int, ...]) -> tuple
 
 @functools.lru_cache(maxsize=1)
 def _big_std_and_max() -> tuple[float, float]:
-    """Std and max of ``da.random.default_rng(2019).random((20_000, 20_000))``, chunk by chunk in NumPy."""
-    import dask.array as da  # only for the chunk sizes "auto" picks; nothing is computed with Dask
+    """Std and max of ``da.random.default_rng(2019).random((14_000, 14_000), chunks=1_400)``, chunk by chunk in NumPy."""
+    import dask.array as da  # only to spell out the chunk sizes; nothing is computed with Dask
 
-    chunks = da.core.normalize_chunks("auto", _BIG_SHAPE, dtype=np.float64)
+    chunks = da.core.normalize_chunks(_BIG_CHUNKS, _BIG_SHAPE, dtype=np.float64)
     sizes = list(product(*chunks))
     seeds = np.random.SeedSequence(_BIG_SEED).spawn(len(sizes))
     with ThreadPoolExecutor(granted_cores()) as pool:  # NumPy releases the GIL while it generates
