@@ -6,7 +6,9 @@ import random
 
 import dask
 import numpy as np
+from tutorial_helpers import bikes
 from tutorial_helpers.cores import granted_cores
+from tutorial_helpers.exercises.delayed import speedup_points_per_chunk
 
 
 def count_inside(n_points, seed):
@@ -46,9 +48,14 @@ def check_delayed_speedup(namespace, files):
     assert namespace["cluster_counts"] == want
     max_workers = min(granted_cores(), 8)
     assert namespace["n_chunks"] == 4 * max_workers
-    # The work is proportional to the largest cluster: a million points per chunk.
+    # The work follows the data's scale, as the page says: a million points per chunk at scale 1,
+    # in proportion otherwise, at least 100,000; and four chunks per worker of the largest cluster.
+    data_scale = bikes.info(files[0].parent)["scale"]
+    assert namespace["data_scale"] == data_scale
+    want_per_chunk = max(100_000, round(1_000_000 * data_scale))
+    assert namespace["points_per_chunk"] == want_per_chunk == speedup_points_per_chunk(data_scale)
     n_points = namespace["n_chunks"] * namespace["points_per_chunk"]
-    assert namespace["n_points"] == n_points == 4_000_000 * max_workers
+    assert namespace["n_points"] == n_points == 4 * want_per_chunk * max_workers
     speedups = namespace["speedups"]
     assert list(speedups.index) == namespace["worker_counts"]
     assert namespace["worker_counts"][0] == 1 and namespace["worker_counts"][-1] == max_workers
@@ -69,15 +76,19 @@ def check_delayed_speedup(namespace, files):
 def check_delayed_pitfalls(namespace, files):
     total = namespace["total_points"]
     timings = namespace["task_size_timings"]
+    # the same work split ever finer: every split divides the points exactly
+    assert total == 120_000 and all(total % n == 0 for n in namespace["task_counts"])
     assert [t.name for t in timings.timings] == [
-        f"{n:,} tasks of {total // n:,} points" for n in (2, 10, 50, 250)
+        f"{n:,} tasks of {total // n:,} points" for n in (2, 10, 40, 120)
     ]
+    assert all(len(t.seconds) == 3 for t in timings.timings)
     assert [t.name for t in namespace["loop_timings"].timings] == ["compute() in the loop", "one dask.compute"]
     values, thresholds = namespace["values"], namespace["thresholds"]
     assert [t.name for t in namespace["big_input_timings"].timings] == [
         "array in every call", "dask.delayed(array) once", "array made by a task"
     ]
-    np.testing.assert_array_equal(values, np.random.default_rng(0).random(2_000_000))
+    np.testing.assert_array_equal(values, np.random.default_rng(0).random(1_500_000))
+    assert values.nbytes == 12_000_000
     # the last way printed: the array made by a task on the workers
     assert list(namespace["counts"]) == [int(np.count_nonzero(values > t)) for t in thresholds]
     # pitfall 1: the eager and the lazy call hold the same count
@@ -90,10 +101,12 @@ def check_delayed_pitfalls(namespace, files):
     assert namespace["at_once"] == {"compute() in the loop": 1, "one dask.compute": min(8, threads)}
     assert namespace["loop_counts"] == namespace["once_counts"] == [count_inside(50_000, s) for s in range(8)]
     # pitfall 5: the array in the graph, in every call or once, is sent once: one large-graph
-    # warning of about 16 MB each; the array made by a task keeps the graph small
+    # warning of about 12 MB each, over the default 10 MB threshold; the array made by a task
+    # keeps the graph small
+    assert dask.config.get("distributed.admin.large-graph-warning-threshold") == "10MB"
     warned = namespace["graph_warnings"]
     for way in ("array in every call", "dask.delayed(array) once"):
-        assert len(warned[way]) == 1 and "Sending large graph of size 15.26 MiB" in warned[way][0], warned
+        assert len(warned[way]) == 1 and "Sending large graph of size 11.45 MiB" in warned[way][0], warned
     assert warned["array made by a task"] == []
     # pitfall 6: in this process the input changed and every call was recorded
     assert namespace["recorded_sync"] == (0, 1, 2, 3)
@@ -178,28 +191,30 @@ def _simulated_pi(n_points, seed=0):
     return 4 * inside / n_points
 
 
-def _speedup_sizes():
+def _speedup_sizes(files):
+    """The largest cluster, the lesson's points per chunk (following the data's scale) and n_points."""
     max_workers = min(granted_cores(), 8)
-    return max_workers, 4_000_000 * max_workers
+    per_chunk = speedup_points_per_chunk(bikes.info(files[0].parent)["scale"])
+    return max_workers, per_chunk, 4 * per_chunk * max_workers
 
 
 def _four_chunks_per_worker(files):
     """The lesson's own run, four chunks per worker, passed as the exercise's."""
-    max_workers, n_points = _speedup_sizes()
-    tasks = [dask.delayed(count_inside)(1_000_000, seed) for seed in range(4 * max_workers)]
+    max_workers, per_chunk, n_points = _speedup_sizes(files)
+    tasks = [dask.delayed(count_inside)(per_chunk, seed) for seed in range(4 * max_workers)]
     return {"answer": _simulated_pi(n_points), "tasks": tasks, "seconds": [1.0, 1.1, 1.2]}
 
 
-def _a_million_points_per_chunk(files):
-    """One chunk per worker, but of the lesson's million points: a quarter of the work."""
-    max_workers, _ = _speedup_sizes()
-    tasks = [dask.delayed(count_inside)(1_000_000, seed) for seed in range(max_workers)]
-    return {"answer": _simulated_pi(1_000_000 * max_workers), "tasks": tasks, "seconds": [1.0, 1.1, 1.2]}
+def _the_lessons_points_per_chunk(files):
+    """One chunk per worker, but of the lesson's points per chunk: a quarter of the work."""
+    max_workers, per_chunk, _ = _speedup_sizes(files)
+    tasks = [dask.delayed(count_inside)(per_chunk, seed) for seed in range(max_workers)]
+    return {"answer": _simulated_pi(per_chunk * max_workers), "tasks": tasks, "seconds": [1.0, 1.1, 1.2]}
 
 
 def _divided_by_one_chunk_of_the_run(files):
     """The counts of one chunk per worker, divided by the points of one chunk."""
-    max_workers, n_points = _speedup_sizes()
+    max_workers, _, n_points = _speedup_sizes(files)
     estimate = _simulated_pi(n_points) * max_workers
     tasks = [dask.delayed(count_inside)(n_points // max_workers, seed) for seed in range(max_workers)]
     return {"answer": estimate, "tasks": tasks, "seconds": [1.0, 1.1, 1.2]}
@@ -207,7 +222,7 @@ def _divided_by_one_chunk_of_the_run(files):
 
 def _one_seed_per_run(files):
     """Every chunk seeded 0."""
-    max_workers, n_points = _speedup_sizes()
+    max_workers, _, n_points = _speedup_sizes(files)
     tasks = [dask.delayed(count_inside)(n_points // max_workers, 0) for _ in range(max_workers)]
     if max_workers == 1:  # one chunk cannot share its seed: time it once instead
         return {"answer": _simulated_pi(n_points), "tasks": tasks, "seconds": [1.0]}
@@ -216,7 +231,7 @@ def _one_seed_per_run(files):
 
 def _timed_once(files):
     """The right run, timed once."""
-    max_workers, n_points = _speedup_sizes()
+    max_workers, _, n_points = _speedup_sizes(files)
     tasks = [dask.delayed(count_inside)(n_points // max_workers, seed) for seed in range(max_workers)]
     return {"answer": _simulated_pi(n_points), "tasks": tasks, "seconds": [1.0]}
 
@@ -224,39 +239,43 @@ def _timed_once(files):
 _SPLITS = [2, 4, 8, 16]
 
 
+_SPLIT_POINTS = 120_000  # the lesson's total_points
+
+
 def _split_timings(splits):
     from tutorial_helpers.timing import compare
 
-    return compare({f"{n} tasks": lambda n=n: _pi(400_000, range(n)) for n in splits}, warmup=0)
+    return compare({f"{n} tasks": lambda n=n: _pi(_SPLIT_POINTS, range(n)) for n in splits}, warmup=0)
 
 
 def _without_sixteen(files):
     """Only three splits."""
-    return {"answer": {n: _pi(400_000, range(n)) for n in _SPLITS[:3]}, "timings": _split_timings(_SPLITS[:3])}
+    return {"answer": {n: _pi(_SPLIT_POINTS, range(n)) for n in _SPLITS[:3]},
+            "timings": _split_timings(_SPLITS[:3])}
 
 
 def _one_seed_for_every_task(files):
     """Every task of a split seeded 0: the same points n times."""
-    answer = {n: 4 * n * _counted(400_000 // n, 0) / 400_000 for n in _SPLITS}
+    answer = {n: 4 * n * _counted(_SPLIT_POINTS // n, 0) / _SPLIT_POINTS for n in _SPLITS}
     return {"answer": answer, "timings": _split_timings(_SPLITS)}
 
 
 def _lazy_estimates(files):
     """The estimates as Delayed objects, never computed."""
-    answer = {n: dask.delayed(sum)([dask.delayed(count_inside)(400_000 // n, s) for s in range(n)]) * 4 / 400_000
-              for n in _SPLITS}
+    answer = {n: dask.delayed(sum)([dask.delayed(count_inside)(_SPLIT_POINTS // n, s) for s in range(n)])
+              * 4 / _SPLIT_POINTS for n in _SPLITS}
     return {"answer": answer, "timings": _split_timings(_SPLITS)}
 
 
 def _two_splits_timed(files):
     """Right estimates, but only two of the splits timed."""
-    return {"answer": {n: _pi(400_000, range(n)) for n in _SPLITS}, "timings": _split_timings(_SPLITS[:2])}
+    return {"answer": {n: _pi(_SPLIT_POINTS, range(n)) for n in _SPLITS}, "timings": _split_timings(_SPLITS[:2])}
 
 
 WRONG_ANSWERS = {
     "plot_01_delayed_pi": [_seeds_of_the_lesson, _one_seed_for_every_chunk, _divided_by_one_chunk,
                            _not_decorated, _computed_in_a_loop, _counts_as_the_plan],
-    "plot_02_delayed_speedup": [_four_chunks_per_worker, _a_million_points_per_chunk,
+    "plot_02_delayed_speedup": [_four_chunks_per_worker, _the_lessons_points_per_chunk,
                                 _divided_by_one_chunk_of_the_run, _one_seed_per_run, _timed_once],
     "plot_03_delayed_pitfalls": [_without_sixteen, _one_seed_for_every_task, _lazy_estimates, _two_splits_timed],
 }

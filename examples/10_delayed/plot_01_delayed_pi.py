@@ -50,7 +50,7 @@ plt.tight_layout()
 # %%
 # Plain Python, one chunk at a time
 # ---------------------------------
-# Two million points, counted by a Python loop: the timing below says how long that takes on
+# A million points, counted by a Python loop: the timing below says how long that takes on
 # this machine, and so how much work each of the four chunks holds. Split the points into
 # *chunks* and give each chunk its own seed. Chunks are then
 # independent of each other, which is what lets them run in parallel later, and the same seed
@@ -68,7 +68,7 @@ def count_inside(n_points, seed):
     return inside
 
 
-n_points = 2_000_000
+n_points = 1_000_000
 n_chunks = 4
 points_per_chunk = n_points // n_chunks
 seeds = range(n_chunks)

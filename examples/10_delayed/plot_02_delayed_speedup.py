@@ -63,24 +63,31 @@ def count_inside(n_points, seed):
 # Every task costs the cluster a fixed amount of bookkeeping (the next lesson measures it), and
 # every ``compute()`` some more to send the graph and collect the results. A million points per
 # chunk make each task long enough that this hardly counts: the serial run below prints the
-# time per chunk on this machine. Each worker gets four chunks, so the total work grows with
-# the largest cluster: a 2-core machine counts 8 million points, an 8-core one 32 million, and
-# every cluster size of one run counts the same points. The seeds are the chunk numbers, as
-# before.
+# time per chunk on this machine. The work grows with the data you made: a million points per
+# chunk for the course's data (``bikes.info()["scale"]`` of 1), in proportion for a smaller or
+# larger data set, and never fewer than 100,000 (the line printed below says how many this run
+# counts; with fewer points per chunk, the overhead counts for more). Each worker gets four
+# chunks, so the total work grows with the largest cluster too: on the course's data, a 2-core
+# machine counts 8 million points, an 8-core one 32 million, and every cluster size of one run
+# counts the same points. The seeds are the chunk numbers, as before.
 #
 # The cluster sizes: 1, 2, 4 and 8 workers, as far as the cores this job was granted allow,
 # plus that number of cores itself when it is under 8 and none of these (6 cores: 1, 2, 4, 6).
 # A cluster for every size up to the core count would take minutes on a 64-core node and show
 # nothing new.
+from tutorial_helpers import bikes
+
 max_workers = min(granted_cores(), 8)
 worker_counts = sorted({n for n in (1, 2, 4, 8) if n <= max_workers} | {max_workers})
-points_per_chunk = 1_000_000
 n_chunks = 4 * max_workers
-n_points = n_chunks * points_per_chunk
 seeds = range(n_chunks)
 if __name__ == "__main__":
-    print(f"worker counts: {worker_counts}; {n_chunks} chunks of {points_per_chunk:,} points, "
-          f"{n_points:,} in all")
+    bikes.trip_files()  # makes the course's data on first use
+    data_scale = bikes.info()["scale"]
+    points_per_chunk = max(100_000, round(1_000_000 * data_scale))
+    n_points = n_chunks * points_per_chunk
+    print(f"data scale {data_scale:g}; worker counts: {worker_counts}; {n_chunks} chunks of "
+          f"{points_per_chunk:,} points, {n_points:,} in all")
 
 
 def serial_counts():
@@ -147,8 +154,9 @@ if __name__ == "__main__":
 # The table
 # ---------
 # Speed-up is the serial median divided by the cluster's median. One worker does the work of
-# the loop plus Dask's overhead, so expect it a little under 1× (on a busy machine the runs
-# vary by more than that); each further worker can add at most 1× more.
+# the loop plus Dask's overhead, so expect it under 1×: a little with a million points per
+# chunk, by more with fewer (on a busy machine the runs vary by more than that); each further
+# worker can add at most 1× more.
 import pandas as pd
 
 if __name__ == "__main__":
@@ -221,7 +229,7 @@ if __name__ == "__main__":
         print(measured.verdict(
             workers_name(n), workers_name(1),
             otherwise="Most likely its workers did not get cores of their own: other programs "
-            "were using them.",
+            "were using them. With fewer points per chunk, Dask's overhead also counts for more.",
         ))
 
 # %%

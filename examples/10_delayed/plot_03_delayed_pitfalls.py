@@ -89,11 +89,11 @@ print("same count:", lazy_count.compute() == eager_count.compute())
 # Pitfall 2: tasks too small
 # --------------------------
 # Every :term:`task` costs the scheduler bookkeeping, and on a cluster a trip to a worker and back: a
-# fixed cost, whatever the task does. Split the same 400,000 points into 2, 10, 50 and 250
+# fixed cost, whatever the task does. Split the same 120,000 points into 2, 10, 40 and 120
 # tasks: the work is the same, only the number of tasks changes. (Three runs each, without the
 # usual warm-up run: the slowest case takes a while, and more tasks would take longer still.)
-total_points = 400_000
-task_counts = [2, 10, 50, 250]
+total_points = 120_000
+task_counts = [2, 10, 40, 120]
 
 
 def pi_in_tasks(n_tasks):
@@ -105,7 +105,7 @@ def pi_in_tasks(n_tasks):
 
 task_size_timings = compare(
     {f"{n:,} tasks of {total_points // n:,} points": lambda n=n: pi_in_tasks(n) for n in task_counts},
-    warmup=0,  # the scheduler is already running, and 250 tiny tasks take long enough
+    warmup=0,  # the scheduler is already running, and 120 tiny tasks take long enough
 )
 task_size_timings
 
@@ -113,18 +113,18 @@ task_size_timings
 # Time against the number of tasks
 # ---------------------------------
 # The work is constant, so the growth is overhead. Subtracting the 10-task time from the
-# 250-task time and dividing by the 240 extra tasks gives the cost of one task here.
+# 120-task time and dividing by the 110 extra tasks gives the cost of one task here.
 import matplotlib.pyplot as plt
 
 medians = [t.median for t in task_size_timings.timings]
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.plot(task_counts, medians, "o-")
-ax.set(xscale="log", xlabel="tasks (same 400,000 points in total)", ylabel="median wall time (s)",
+ax.set(xscale="log", xlabel=f"tasks (same {total_points:,} points in total)", ylabel="median wall time (s)",
        ylim=(0, None), title="Same work, more tasks")
 plt.tight_layout()
 names = [t.name for t in task_size_timings.timings]
 print(task_size_timings.verdict(
-    names[1], names[3], otherwise="With dozens of workers, 250 small tasks keep more of them "
+    names[1], names[3], otherwise="With dozens of workers, 120 small tasks keep more of them "
     "busy than 10, and that outweighs their overhead.",
 ))
 per_task = (medians[3] - medians[1]) / (task_counts[3] - task_counts[1])
@@ -146,8 +146,8 @@ print(f"sys.getswitchinterval() = {sys.getswitchinterval() * 1000:.0f} ms")
 
 # %%
 # The fix: give every task enough work that its overhead does not matter, and have a few tasks
-# per worker, not thousands: 250 chunks of 1,600 points are the same work as two chunks of
-# 200,000, but 125 times the bookkeeping.
+# per worker, not thousands: 120 chunks of 1,000 points are the same work as two chunks of
+# 60,000, but 60 times the bookkeeping.
 #
 # Pitfall 3: ``compute()`` inside a loop
 # --------------------------------------
@@ -248,7 +248,7 @@ print(f"π ≈ {4 * sum(nested_fixed) / total_points:.4f} from {len(nested_fixed
 # ----------------------------------------------
 # Passing a NumPy array straight into a delayed call puts the array itself into that task:
 # the graph, which the client serialises and sends to the scheduler, holds it. Compare three
-# ways to give sixteen calls the same 16 MB array: in every call; wrapped *once* with
+# ways to give sixteen calls the same 12 MB array: in every call; wrapped *once* with
 # ``dask.delayed(values)``, so that it is one piece of data in the graph that every call
 # refers to by its key; or made by a task on the workers, so that it is never in the graph and
 # never leaves them.
@@ -258,7 +258,7 @@ import numpy as np
 
 
 def make_values():
-    return np.random.default_rng(0).random(2_000_000)  # 16 MB
+    return np.random.default_rng(0).random(1_500_000)  # 12 MB
 
 
 values = make_values()
@@ -291,10 +291,12 @@ ways = {
 
 # %%
 # All three count the same. On a cluster, Dask warns when the graph it sends to the scheduler
-# is large: with the array in the graph, in every call or once (Dask sends an object that
-# several tasks share only once), the graph holds 16 MB. Only the third way keeps it small,
+# is larger than its ``distributed.admin.large-graph-warning-threshold`` setting (printed
+# below): with the array in the graph, in every call or once (Dask sends an object that
+# several tasks share only once), the graph holds 12 MB. Only the third way keeps it small,
 # which is what the warning recommends: load or create big data inside tasks (with a
 # ``Client``, ``client.scatter`` is another way; see the futures section).
+print("large-graph-warning-threshold:", dask.config.get("distributed.admin.large-graph-warning-threshold"))
 graph_warnings = {}
 for name, tasks in ways.items():
     with warnings.catch_warnings(record=True) as caught:
@@ -424,7 +426,7 @@ print(f"scaled {scaled}, sum {total}, original array still {data}")
 #
 # Exercise
 # --------
-# Find the fastest way to split the 400,000 points of pitfall 2 among 2, 4, 8 and 16 tasks on
+# Find the fastest way to split the 120,000 points of pitfall 2 among 2, 4, 8 and 16 tasks on
 # the scheduler you have. Time the four with ``compare``, and check that every split gives an
 # estimate within 0.01 of π. Put the estimates in ``answer`` (a dict from the number of tasks
 # to the estimate that ``pi_in_tasks`` gives, a float) and what ``compare`` returned in

@@ -2,7 +2,7 @@
 
 The estimates are seeded: each chunk's count depends only on its number of points and its seed,
 so the checks recount the chunks with a plain Python loop (10.1, 10.3) and compare exactly. Where
-the work is too large to recount while the learner waits (10.2, millions of points per worker),
+the work is too large to recount while the learner waits (10.2, up to millions of points per worker),
 the check compares with π within five standard deviations of an estimate from that many points.
 Besides the answer, each check reads the shape of the Dask work it came from: the graph of the
 whole plan (10.1), the tasks one run computes (10.2), the timings of the alternatives (10.3).
@@ -14,9 +14,11 @@ import functools
 import math
 import numbers
 import random
+from pathlib import Path
 
 from dask.utils import key_split
 
+from tutorial_helpers import bikes
 from tutorial_helpers.cores import granted_cores
 from tutorial_helpers.exercises import Exercise
 
@@ -94,12 +96,19 @@ def _compare_delayed_pi(answer, files, plan=None) -> str | None:
 
 # -- 10.2: one chunk per worker, on the largest cluster ---------------------------------------------
 
-POINTS_PER_WORKER = 4_000_000  # the lesson's four chunks of a million points per worker
+SPEEDUP_POINTS_PER_CHUNK = 1_000_000  # for the course's data, scale 1
+SPEEDUP_MIN_POINTS_PER_CHUNK = 100_000
+
+
+def speedup_points_per_chunk(data_scale: float) -> int:
+    """The lesson's points per chunk: in proportion to the data's scale, never fewer than the floor."""
+    return max(SPEEDUP_MIN_POINTS_PER_CHUNK, round(SPEEDUP_POINTS_PER_CHUNK * data_scale))
 
 
 def _compare_delayed_speedup(answer, files, tasks=None, seconds=None) -> str | None:
     max_workers = min(granted_cores(), 8)
-    n_points = POINTS_PER_WORKER * max_workers
+    data_scale = bikes.info(Path(files[0]).parent)["scale"]
+    n_points = 4 * max_workers * speedup_points_per_chunk(data_scale)  # four chunks per worker
     if not _is_number(answer):
         return f"The answer should be the estimate of π, a float; yours is a {type(answer).__name__}."
     if _far_from_pi(answer, n_points):
@@ -130,7 +139,7 @@ def _compare_delayed_speedup(answer, files, tasks=None, seconds=None) -> str | N
 
 # -- 10.3: the same points in 2, 4, 8 and 16 tasks -------------------------------------------------
 
-SPLIT_POINTS = 400_000
+SPLIT_POINTS = 120_000  # the lesson's total_points
 SPLITS = (2, 4, 8, 16)
 
 
@@ -149,7 +158,7 @@ def _compare_delayed_pitfalls(answer, files, timings=None) -> str | None:
             return f"Your estimate for {n} tasks is not within 0.01 of π."
         if estimate != pi_from(SPLIT_POINTS, range(n)):
             return (f"Your estimate for {n} tasks is not the one pi_in_tasks({n}) gives: split the "
-                    "400,000 points evenly, with seeds 0 to n - 1.")
+                    f"{SPLIT_POINTS:,} points evenly, with seeds 0 to n - 1.")
     if timings is None or not hasattr(timings, "timings"):
         return ("The estimates are right; now pass what compare returned too, check(..., timings=...), "
                 "so the check can see what was timed.")
@@ -179,6 +188,7 @@ EXERCISES = {
         compare=_compare_delayed_pitfalls,
         hint="call pi_in_tasks(n) for n in [2, 4, 8, 16] into a dict, and time the same four calls with "
              "compare({...}).",
-        right=lambda answer: "every split of the 400,000 points gives its seeded estimate, within 0.01 of π.",
+        right=lambda answer: (f"every split of the {SPLIT_POINTS:,} points gives its seeded estimate, "
+                              "within 0.01 of π."),
     ),
 }
