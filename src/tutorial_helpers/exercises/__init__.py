@@ -75,14 +75,20 @@ def exercise_names(folder: Path | None = None) -> dict[str, frozenset[str]]:
     from the sources in ``folder`` (this package's by default) without importing them."""
     names = {}
     for path in sorted((folder or Path(__file__).parent).glob("*.py")):
-        if path.name == "__init__.py":
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        keys = [key.value for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
-                and any(isinstance(t, ast.Name) and t.id == "EXERCISES" for t in node.targets)
-                for key in node.value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
-        names[path.stem] = frozenset(keys)
+        if path.name != "__init__.py":
+            stat = path.stat()
+            names[path.stem] = _exercise_keys(path, stat.st_mtime_ns, stat.st_size)
     return names
+
+
+# Every `check` call reads the names (a test session makes hundreds): each file is parsed once
+# for as long as its modification time and size stay the same.
+@functools.lru_cache(maxsize=256)
+def _exercise_keys(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return frozenset(key.value for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+                     and any(isinstance(t, ast.Name) and t.id == "EXERCISES" for t in node.targets)
+                     for key in node.value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str))
 
 
 def check(lesson: str, answer: Any, **given: Any) -> None:
