@@ -31,8 +31,8 @@ the size of each fit whether distributing a search pays.
 # A model to tune
 # ---------------
 # Can the time, the length and the start of a ride tell a day-pass customer from a subscriber?
-# The features come from one month of trips, June; a 3 % sample (about 3,000 rides) keeps each
-# fit short. Each rider type is one label; always guessing the more common one is the baseline
+# The features come from one month of trips, June; a 3 % sample (its size is printed below)
+# keeps each fit short. Each rider type is one label; always guessing the more common one is the baseline
 # any model must beat.
 import pandas as pd
 from tutorial_helpers import bikes
