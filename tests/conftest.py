@@ -159,7 +159,8 @@ class SiteBuild:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         self.started = time.time()
         env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
-        env.update(git_of_the_repository(self.source), DASK_COURSE_SITE_URL=self.url, DASK_COURSE_DATA=str(data_dir))
+        env.update(git_of_the_repository(self.source), DASK_COURSE_SITE_URL=self.url, DASK_COURSE_DATA=str(data_dir),
+                   NO_COLOR="1")  # Sphinx colours its output where CI=true: a failing test shows this log
         self.log = open(self.out / "build.log", "w+")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sphinx", "-b", "html", "-nWT", "--keep-going",
@@ -233,8 +234,11 @@ def pytest_terminal_summary(terminalreporter, config):
     if build is None or build.process.poll() is None:
         return
     build.log.seek(0)
-    seconds = {name: float(time) for name, time in _LESSON_TIME.findall(build.log.read())}
+    log = build.log.read()
+    seconds = {name: float(time) for name, time in _LESSON_TIME.findall(log)}
     if not seconds:
+        terminalreporter.write_line(f"No lesson times in the strict build's log ({len(log):,} characters; sphinx-gallery's "
+                                    f"summary {'found' if 'computation time summary' in log else 'missing'}).")
         return
     terminalreporter.write_sep("=", f"the strict build's {min(len(seconds), SLOWEST_LESSONS_SHOWN)} slowest lessons")
     for name, time in sorted(seconds.items(), key=lambda item: -item[1])[:SLOWEST_LESSONS_SHOWN]:
