@@ -36,6 +36,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -338,7 +339,11 @@ def _register_kernel(data: Path) -> str:
     command = [sys.executable, "-m", "ipykernel", "install", "--user", "--name", KERNEL_NAME,
                "--display-name", display, "--env", "DASK_COURSE_DATA", str(data)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        # `ipykernel install` stages the spec in a new folder under TMPDIR and leaves that folder
+        # behind (ipykernel 7.4): give it one that is removed.
+        with tempfile.TemporaryDirectory() as staging:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False,
+                                  env=dict(os.environ, TMPDIR=staging))
     except OSError as error:
         raise WorkshopError(f"could not register the Jupyter kernel ({error})") from None
     if done.returncode != 0:
