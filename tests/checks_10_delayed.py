@@ -8,7 +8,7 @@ import dask
 import numpy as np
 from tutorial_helpers import bikes
 from tutorial_helpers.cores import granted_cores
-from tutorial_helpers.exercises.delayed import speedup_points_per_chunk
+from tutorial_helpers.exercises.delayed import SPLIT_POINTS, SPLITS, speedup_points_per_chunk
 
 
 def count_inside(n_points, seed):
@@ -236,40 +236,34 @@ def _timed_once(files):
     return {"answer": _simulated_pi(n_points), "tasks": tasks, "seconds": [1.0]}
 
 
-_SPLITS = [2, 4, 8, 16]
-
-
-_SPLIT_POINTS = 120_000  # the lesson's total_points
-
-
 def _split_timings(splits):
     from tutorial_helpers.timing import compare
 
-    return compare({f"{n} tasks": lambda n=n: _pi(_SPLIT_POINTS, range(n)) for n in splits}, warmup=0)
+    return compare({f"{n} tasks": lambda n=n: _pi(SPLIT_POINTS, range(n)) for n in splits}, warmup=0)
 
 
 def _without_sixteen(files):
     """Only three splits."""
-    return {"answer": {n: _pi(_SPLIT_POINTS, range(n)) for n in _SPLITS[:3]},
-            "timings": _split_timings(_SPLITS[:3])}
+    return {"answer": {n: _pi(SPLIT_POINTS, range(n)) for n in SPLITS[:3]},
+            "timings": _split_timings(SPLITS[:3])}
 
 
 def _one_seed_for_every_task(files):
     """Every task of a split seeded 0: the same points n times."""
-    answer = {n: 4 * n * _counted(_SPLIT_POINTS // n, 0) / _SPLIT_POINTS for n in _SPLITS}
-    return {"answer": answer, "timings": _split_timings(_SPLITS)}
+    answer = {n: 4 * n * _counted(SPLIT_POINTS // n, 0) / SPLIT_POINTS for n in SPLITS}
+    return {"answer": answer, "timings": _split_timings(SPLITS)}
 
 
 def _lazy_estimates(files):
     """The estimates as Delayed objects, never computed."""
-    answer = {n: dask.delayed(sum)([dask.delayed(count_inside)(_SPLIT_POINTS // n, s) for s in range(n)])
-              * 4 / _SPLIT_POINTS for n in _SPLITS}
-    return {"answer": answer, "timings": _split_timings(_SPLITS)}
+    answer = {n: dask.delayed(sum)([dask.delayed(count_inside)(SPLIT_POINTS // n, s) for s in range(n)])
+              * 4 / SPLIT_POINTS for n in SPLITS}
+    return {"answer": answer, "timings": _split_timings(SPLITS)}
 
 
 def _two_splits_timed(files):
     """Right estimates, but only two of the splits timed."""
-    return {"answer": {n: _pi(_SPLIT_POINTS, range(n)) for n in _SPLITS}, "timings": _split_timings(_SPLITS[:2])}
+    return {"answer": {n: _pi(SPLIT_POINTS, range(n)) for n in SPLITS}, "timings": _split_timings(SPLITS[:2])}
 
 
 WRONG_ANSWERS = {

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 from dask.utils import key_split
+from tutorial_helpers.exercises.existing_code import FOLDS, WIDE_GRID
 
 
 def bootstrap_median(durations, seed, n_resamples=200):
@@ -152,10 +153,6 @@ def _the_delayed_itself(files):
     return {"answer": plan, "plan": plan}
 
 
-_WIDE = {"max_depth": [4, 12], "min_samples_leaf": [1, 20], "n_estimators": [5, 10]}
-_FOLDS = 2  # the lesson's: 2 × 2 × 2 candidates on 2 folds, and the refit, make 17 fits
-
-
 def _wide_search(files, grid, backend=None, **forest):
     """The exercise's wide search on the lesson's sample of June, recorded on a cluster of its own."""
     import joblib
@@ -171,7 +168,7 @@ def _wide_search(files, grid, backend=None, **forest):
         "longitude": sample["start station longitude"], "birth year": sample["birth year"].fillna(0),
         "gender": sample["gender"],
     })
-    search = GridSearchCV(RandomForestClassifier(random_state=0, **forest), grid, cv=_FOLDS, n_jobs=-1)
+    search = GridSearchCV(RandomForestClassifier(random_state=0, **forest), grid, cv=FOLDS, n_jobs=-1)
     with (LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
                        dashboard_address="127.0.0.1:0") as cluster, Client(cluster),
           get_task_stream() as stream):
@@ -181,8 +178,8 @@ def _wide_search(files, grid, backend=None, **forest):
 
 
 def _refit_not_counted(files):
-    search, stream = _wide_search(files, _WIDE, backend="dask")
-    return {"answer": (len(search.cv_results_["params"]) * _FOLDS, search.best_params_), "stream": stream}
+    search, stream = _wide_search(files, WIDE_GRID, backend="dask")
+    return {"answer": (len(search.cv_results_["params"]) * FOLDS, search.best_params_), "stream": stream}
 
 
 def _narrow_grid(files):
@@ -193,7 +190,7 @@ def _narrow_grid(files):
 
 
 def _fits_on_local_processes(files):
-    search, stream = _wide_search(files, _WIDE)
+    search, stream = _wide_search(files, WIDE_GRID)
     return {"answer": (17, search.best_params_), "stream": stream}
 
 

@@ -73,8 +73,9 @@ def _compare_least_certain(answer, files, plan=None) -> str | None:
 
 # -- 17.2: the wide grid through joblib's Dask backend ----------------------------------------------
 
-_WIDE_GRID = {"max_depth": [4, 12], "min_samples_leaf": [1, 20], "n_estimators": [5, 10]}
-_FOLDS = 2
+# The exercise's grid and folds (tests/checks_17_existing_code.py builds its wrong answers from them).
+WIDE_GRID = {"max_depth": [4, 12], "min_samples_leaf": [1, 20], "n_estimators": [5, 10]}
+FOLDS = 2
 
 
 @functools.lru_cache(maxsize=2)
@@ -95,7 +96,7 @@ def _default_best(june: Path) -> dict:
         "birth year": sample["birth year"].fillna(0),
         "gender": sample["gender"],
     })
-    search = GridSearchCV(RandomForestClassifier(random_state=0), _WIDE_GRID, cv=_FOLDS)
+    search = GridSearchCV(RandomForestClassifier(random_state=0), WIDE_GRID, cv=FOLDS)
     return search.fit(features, sample["usertype"]).best_params_
 
 
@@ -107,12 +108,12 @@ def _compare_wide_search(answer, files, stream=None) -> str | None:
         return "The answer should be a pair: (the number of fits, the search's best_params_ dict)."
     n_fits, best = answer
     candidates = 1
-    for values in _WIDE_GRID.values():
+    for values in WIDE_GRID.values():
         candidates *= len(values)
-    if n_fits != candidates * _FOLDS + 1:
-        return (f"The search makes {'more' if n_fits < candidates * _FOLDS + 1 else 'fewer'} fits than "
+    if n_fits != candidates * FOLDS + 1:
+        return (f"The search makes {'more' if n_fits < candidates * FOLDS + 1 else 'fewer'} fits than "
                 f"{n_fits}: count every candidate on every fold, and the refit.")
-    if set(best) != set(_WIDE_GRID):
+    if set(best) != set(WIDE_GRID):
         return f"Your best parameters name {sorted(best)}, not the three of the wide grid."
     if best != _default_best(Path(files[5])):
         return "Your best parameters are not the ones scikit-learn's default run of the wide grid finds."
@@ -121,7 +122,7 @@ def _compare_wide_search(answer, files, stream=None) -> str | None:
         return ("The answer is right; record the search on the cluster with `get_task_stream()` and "
                 "pass it as `stream=`, so the check can see where the fits ran.")
     ran = sum(int(m.group(1)) for r in records if (m := _BATCH.fullmatch(key_split(r["key"]))))
-    if ran != candidates * _FOLDS:
+    if ran != candidates * FOLDS:
         return (f"The stream you passed shows {ran} cross-validation fits run on the cluster, not the "
                 "wide search's: run it inside `with joblib.parallel_config(backend=\"dask\"):`.")
     return None
