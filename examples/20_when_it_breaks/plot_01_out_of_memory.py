@@ -118,7 +118,7 @@ if __name__ == "__main__":
 # and ``client.get_scheduler_logs()``. (The scheduler finds each nanny through the worker it
 # looks after, so we first wait for the nanny's fresh worker to join.)
 if __name__ == "__main__":
-    client.wait_for_workers(1)
+    client.wait_for_workers(1, timeout=60)
     (nanny_log,) = client.get_worker_logs(nanny=True).values()
     nanny_lines = log_lines(nanny_log, "memory budget")
     scheduler_lines = log_lines(client.get_scheduler_logs(), "marked as failed")
@@ -162,9 +162,9 @@ if __name__ == "__main__":
 # -----------------------------------------------
 # Dask can move the results it keeps to disk; it cannot move the memory a running task holds,
 # nor what libraries, global variables or leaks keep. That memory is *unmanaged*. Here one
-# task holds a block of memory while it works (``time.sleep`` stands for the work). Its size
-# is computed from the worker's memory before it, so that the worker lands near 88 % of its
-# limit, between *pause* and *terminate* (the peak is printed below).
+# task holds memory while it works (``time.sleep`` stands for the work): it takes 8 MiB blocks
+# until its worker process uses 87.5 % of the limit, between *pause* (80 %) and *terminate*
+# (95 %), whatever the worker held before it (the peak is printed below).
 import time
 
 import numpy as np
@@ -175,16 +175,17 @@ def process_memory():
     return psutil.Process().memory_info().rss
 
 
-def work_with_memory(piece, nbytes, seconds):
-    block = np.ones(nbytes, dtype="uint8")  # written to, so really in memory
+def hold_memory_until(target, seconds):
+    blocks = []
+    while process_memory() < target:
+        blocks.append(np.ones(8 * MiB, dtype="uint8"))  # written to, so really in memory
     time.sleep(seconds)
-    return int(block.size)
+    return sum(block.size for block in blocks)
 
 
 if __name__ == "__main__":
     ((address, before),) = client.run(process_memory).items()
-    nbytes = int(0.88 * memory_limit - before)
-    print(f"worker uses {before / MiB:.0f} MiB; the task will hold {nbytes / MiB:.0f} MiB")
+    print(f"worker uses {before / MiB:.0f} MiB before the task")
 
 # %%
 # While the task runs, we ask the scheduler for the worker's status every tenth of a second.
@@ -192,7 +193,7 @@ if __name__ == "__main__":
 # scheduler sends no task to a paused worker (nor does a paused worker start one it holds), so
 # the tiny task waits on the scheduler.
 if __name__ == "__main__":
-    big = client.submit(work_with_memory, 0, nbytes, 2.0)
+    big = client.submit(hold_memory_until, 0.875 * memory_limit, 2.0)
     statuses, tiny, paused_metrics = [], None, []
     while not big.done():
         info = client.scheduler_info()["workers"][address]
@@ -207,6 +208,8 @@ if __name__ == "__main__":
                     lambda dask_scheduler, key: dask_scheduler.tasks[key].state, key=tiny.key)
         time.sleep(0.1)
     tiny_result, tiny_after = tiny.result(), tiny.status
+    nbytes = big.result()
+    print(f"the task held {nbytes / MiB:.0f} MiB")
     print("statuses seen:", " -> ".join(dict.fromkeys(statuses)))
     print(f"tiny task while paused: {tiny_while_paused} (on the scheduler: {tiny_on_scheduler}); "
           f"after: {tiny_after}, result {tiny_result}")
@@ -244,6 +247,14 @@ if __name__ == "__main__":
 #
 # **The fix: smaller tasks.** The same amount of memory in total, in eight tasks of an eighth
 # each; at most two run at a time, on the two threads:
+
+
+def work_with_memory(piece, nbytes, seconds):
+    block = np.ones(nbytes, dtype="uint8")
+    time.sleep(seconds)
+    return int(block.size)
+
+
 if __name__ == "__main__":
     pauses_before = len(log_lines(worker_log, "Pausing worker"))
     pieces = client.map(work_with_memory, range(8), nbytes=nbytes // 8, seconds=0.25)
