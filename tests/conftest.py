@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -30,6 +31,8 @@ SMALL_SCALE = 0.02  # about 20,000 trips: every code path, in seconds
 SESSION_FOLDER = pytest.StashKey[Path]()
 SITE_BUILD = pytest.StashKey["SiteBuild"]()
 LEARNER = pytest.StashKey["LearnerEnvironment"]()
+LEARNER_RUNS = pytest.StashKey["LearnerRuns"]()
+LEARNER_WANTED = pytest.StashKey[bool]()
 
 # The code blocks inside a lesson's ".. dropdown:: Solution" comment text.
 
@@ -221,6 +224,7 @@ def pytest_collection_modifyitems(session, config, items):
     config.stash[SITE_BUILD] = SiteBuild(_session_folder(config), _small_data(config))
     if any("learner" in item.fixturenames for item in needing):
         config.stash[LEARNER] = LearnerEnvironment(_session_folder(config))
+        config.stash[LEARNER_WANTED] = True
 
 
 # sphinx-gallery's "computation time summary" of a build log: one line a lesson that ran.
@@ -247,7 +251,7 @@ def pytest_terminal_summary(terminalreporter, config):
 
 
 def pytest_unconfigure(config):
-    for started in (SITE_BUILD, LEARNER):
+    for started in (LEARNER_RUNS, SITE_BUILD, LEARNER):
         if started in config.stash:
             config.stash[started].stop()
     if SESSION_FOLDER in config.stash:
@@ -440,28 +444,112 @@ def learner(request, served_site):
     return {**request.config.stash[LEARNER].wait(), "site": served_site}
 
 
-@pytest.fixture(scope="session")
-def first_notebook(learner):
-    """Lesson 1's notebook, downloaded and run as a learner runs it (snippets, solution, results
-    check) with nothing but Jupyter installed: the run's result, and the notebook with its outputs."""
-    folder = learner["work"] / "first-notebook"
-    folder.mkdir()
-    notebook = download(lesson_downloads(learner["site"], LESSONS[0])[f"{LESSONS[0].stem}.ipynb"], folder)
-    notebook_as_a_learner_runs_it(notebook, lesson_page_html(learner["site"], LESSONS[0]), LESSONS[0].stem)
-    run = subprocess.run([learner["python"], "-c", RUN_NOTEBOOK, notebook, folder], cwd=folder,
-                         env=learner["env"], capture_output=True, text=True, timeout=1800)
-    return {"run": run, "notebook": notebook}
+# Lessons whose promise holds only at the course's size, asserted by their results checks there:
+# 19.1's columns take twice its memory budget. Their notebooks run on the course data `make test` makes.
+FULL_SIZE = {"plot_01_bigger_than_memory"}
+# Notebooks run this many at a time: one lesson's run keeps about one of the 2 cores busy (measured:
+# the machine 50 % busy while they ran one at a time with nothing beside them).
+NOTEBOOKS_AT_ONCE = 2
+
+
+class LearnerRuns:
+    """What runs in the learner's environment, in the background from the first test that needs the
+    built site (`_learner_runs_start_with_the_site`), while the other tests of the site run:
+
+    1. lesson 1's downloaded notebook, with nothing but Jupyter installed: its first cell installs
+       the course package from the site, and the lesson makes the course data on first use;
+    2. the setup page's course-package command, with the wheel downloaded from the page's link;
+    3. every other lesson's notebook on the small data (the course's for FULL_SIZE),
+       NOTEBOOKS_AT_ONCE at a time, in course order.
+
+    Each notebook runs as `notebook_as_a_learner_runs_it` makes it; each step is a future that the
+    tests read (``first``, ``installed``, ``lessons[stem]``)."""
+
+    def __init__(self, learner: dict, small_data: Path):
+        self.learner, self._running, self._stopped = learner, set(), False
+        self._pool = ThreadPoolExecutor(max_workers=NOTEBOOKS_AT_ONCE)
+        self.first = self._pool.submit(self._notebook, LESSONS[0], learner["env"])
+        self.installed = self._pool.submit(self._install_course)
+        self.lessons = {LESSONS[0].stem: self.first, **{
+            lesson.stem: self._pool.submit(self._notebook_after_install, lesson, small_data) for lesson in LESSONS[1:]}}
+
+    def _run(self, args: list, cwd: Path, env: dict, timeout: float) -> subprocess.CompletedProcess:
+        """`subprocess.run`, in a session of its own that `stop` ends (and so does pytest's death)."""
+        if self._stopped:
+            raise RuntimeError("the learner's runs were stopped")
+        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, start_new_session=True, preexec_fn=_stop_with_pytest)
+        self._running.add(process)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+            stderr += f"\n[killed after {timeout} s]"
+        finally:
+            self._running.discard(process)
+        return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+    def _notebook(self, lesson: Path, env: dict) -> dict:
+        """The lesson's notebook, downloaded and run as a learner runs it: the run, and the notebook
+        with its outputs."""
+        site = self.learner["site"]
+        folder = self.learner["work"] / "notebooks" / lesson.stem
+        folder.mkdir(parents=True)
+        notebook = download(lesson_downloads(site, lesson)[f"{lesson.stem}.ipynb"], folder)
+        notebook_as_a_learner_runs_it(notebook, lesson_page_html(site, lesson), lesson.stem)
+        run = self._run([self.learner["python"], "-c", RUN_NOTEBOOK, notebook, folder], folder, env, timeout=900)
+        return {"run": run, "notebook": notebook}
+
+    def _install_course(self) -> dict:
+        self.first.result()  # the setup page's command comes after the first notebook's own install
+        folder = self.learner["work"]
+        wheels = [url for name, url in page_links(f"{self.learner['site']}docs/setup.html").items()
+                  if name.endswith(".whl")]
+        assert len(wheels) == 1, wheels
+        download(wheels[0], folder)
+        installed = self._run(["bash", "-euo", "pipefail", "-c", "\n".join(self.learner["install_course"])],
+                              folder, self.learner["env"], timeout=1200)
+        assert installed.returncode == 0, installed.stderr[-3000:]
+        return self.learner
+
+    def _notebook_after_install(self, lesson: Path, small_data: Path) -> dict:
+        self.installed.result()
+        data = bikes.data_dir() if lesson.stem in FULL_SIZE else small_data
+        return self._notebook(lesson, dict(self.learner["env"], DASK_COURSE_DATA=str(data)))
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in list(self._running):
+            os.killpg(process.pid, signal.SIGTERM)
+        self._pool.shutdown(wait=True)
 
 
 @pytest.fixture(scope="session")
-def course_installed(learner, first_notebook):
-    """The setup page's course-package command, run with the wheel downloaded from its link."""
-    folder = learner["work"]
-    wheel_url = page_links(f"{learner['site']}docs/setup.html")
-    wheels = [url for name, url in wheel_url.items() if name.endswith(".whl")]
-    assert len(wheels) == 1, wheels
-    download(wheels[0], folder)
-    installed = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(learner["install_course"])],
-                               cwd=folder, env=learner["env"], capture_output=True, text=True, timeout=1200)
-    assert installed.returncode == 0, installed.stderr[-3000:]
-    return learner
+def learner_runs(request, learner, small_data):
+    """The learner's runs (`LearnerRuns`), started once."""
+    if LEARNER_RUNS not in request.config.stash:
+        request.config.stash[LEARNER_RUNS] = LearnerRuns(learner, small_data)
+    return request.config.stash[LEARNER_RUNS]
+
+
+@pytest.fixture(autouse=True)
+def _learner_runs_start_with_the_site(request):
+    """With the first test that needs the site, once it built, the learner's runs start in the
+    background, if any test reads them."""
+    if (request.config.stash.get(LEARNER_WANTED, False) and _needs_the_site(request.node)
+            and request.getfixturevalue("built_site")["returncode"] == 0):
+        request.getfixturevalue("learner_runs")
+
+
+@pytest.fixture(scope="session")
+def first_notebook(learner_runs):
+    """Lesson 1's notebook, run as a learner runs it with nothing but Jupyter installed (`LearnerRuns`)."""
+    return learner_runs.first.result()
+
+
+@pytest.fixture(scope="session")
+def course_installed(learner_runs):
+    """The learner's environment once the setup page's course-package command has run (`LearnerRuns`)."""
+    return learner_runs.installed.result()

@@ -9,7 +9,8 @@ built for. Then, as a learner would:
    the course package from the site; the lesson then makes the course data on first use;
 2. the page's own "install the course package" command runs with the wheel downloaded from the
    page's link;
-3. every lesson's downloaded notebook runs top to bottom in Jupyter, with the code the page shows
+3. every lesson's downloaded notebook runs top to bottom in Jupyter (two at a time, in the
+   background beside the other tests of the site: conftest's ``LearnerRuns``), with the code the page shows
    in its text (snippets and exercise solutions; not the blocks marked as not run here) as cells
    where the notebook shows it, then the lesson's results check against plain pandas
    (tests/checks_*.py), and the schedulers it computed on are compared with the page's.
@@ -32,15 +33,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (LESSONS, ROOT, RUN_NOTEBOOK, download, lesson_downloads, lesson_page_html,
-                      notebook_as_a_learner_runs_it, notebook_outputs)
-from tutorial_helpers import bikes
+from conftest import LESSONS, ROOT, notebook_outputs
 from tutorial_helpers.sphinxext import stamps
 
 pytestmark = [pytest.mark.build, pytest.mark.lessons]
-# Lessons whose promise holds only at the course's size, asserted by their results checks there:
-# 19.1's columns take twice its memory budget. Their notebooks run on the course data `make test` makes.
-FULL_SIZE = {"plot_01_bigger_than_memory"}
 
 def test_the_first_notebook_installs_the_course_from_the_site_and_makes_the_data(learner, first_notebook):
     run = first_notebook["run"]
@@ -96,20 +92,12 @@ def test_shutdown_noise_is_only_the_closed_comm_record():
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.stem for lesson in LESSONS])
-def test_downloaded_notebook_runs_with_the_pages_code_and_answers_right(
-        built_site, course_installed, first_notebook, small_data, lesson, tmp_path):
+def test_downloaded_notebook_runs_with_the_pages_code_and_answers_right(built_site, learner_runs, lesson):
     """The lesson's second and last run in `make test` (the strict build is the first): its notebook
-    in Jupyter with the page's snippets and solutions, then its results check. Lesson 1's is the
-    first notebook's run, on the data it made on first use; the FULL_SIZE lessons' on the course's."""
-    if lesson == LESSONS[0]:
-        run, notebook = first_notebook["run"], first_notebook["notebook"]
-    else:
-        notebook = download(lesson_downloads(course_installed["site"], lesson)[f"{lesson.stem}.ipynb"], tmp_path)
-        notebook_as_a_learner_runs_it(notebook, lesson_page_html(course_installed["site"], lesson), lesson.stem)
-        data = bikes.data_dir() if lesson.stem in FULL_SIZE else small_data
-        env = dict(course_installed["env"], DASK_COURSE_DATA=str(data))
-        run = subprocess.run([course_installed["python"], "-c", RUN_NOTEBOOK, notebook, tmp_path],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    in Jupyter with the page's snippets and solutions, then its results check (conftest's
+    `LearnerRuns`: lesson 1's on the data it made on first use, FULL_SIZE lessons' on the course's,
+    the others' on the small data)."""
+    run, notebook = (learner_runs.lessons[lesson.stem].result()[key] for key in ("run", "notebook"))
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     printed = notebook_outputs(notebook, "stdout")
     assert "results check passed" in printed
