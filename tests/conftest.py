@@ -133,6 +133,15 @@ def copy_tracked_tree(destination: Path) -> list[str]:
     return names
 
 
+TINY_SITE = ROOT / "tests" / "tiny_site"
+
+
+def copy_tiny_site(destination: Path) -> Path:
+    """A copy of tests/tiny_site: the course's extension and sphinx-gallery on one small lesson."""
+    shutil.copytree(TINY_SITE, destination, ignore=shutil.ignore_patterns("__pycache__", "_build", "lessons"))
+    return destination
+
+
 def git_of_the_repository(tree: Path) -> dict[str, str]:
     """Environment that makes ``git`` in a copy of the tree read the repository's history: the
     copy's pages name the commit they were built from, and its changes show as local changes."""

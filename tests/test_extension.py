@@ -11,26 +11,23 @@ notebooks' zip in the site.
 import json
 import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
+from conftest import TINY_SITE, copy_tiny_site
 from page_checks import page_graphs
 from tutorial_helpers.sphinxext import stamps
 
-TINY_SITE = Path(__file__).parent / "tiny_site"
 LESSON = "lessons/01_topic/plot_01_tiny"
 
 
 @pytest.fixture(scope="module")
 def tiny_site(tmp_path_factory, small_data):
     """The tiny site built once: its source copy (the build writes the gallery into it) and HTML."""
-    src = tmp_path_factory.mktemp("tiny-site") / "src"
-    shutil.copytree(TINY_SITE, src, ignore=shutil.ignore_patterns("__pycache__", "_build", "lessons"))
+    src = copy_tiny_site(tmp_path_factory.mktemp("tiny-site") / "src")
     out = src / "_build"
     with pytest.MonkeyPatch.context() as patch:
         # The extension makes the course data before lessons run: the session's small copy.

@@ -1,7 +1,8 @@
 """The build fails loudly and cleanly: lesson errors, warnings, Ctrl-C, bad input, two builds at once.
 
-Each test builds a throwaway copy of the site that runs one small test lesson of its own
-(`examples/99_check/plot_99_*.py`); the course's own lessons are rendered but not run.
+Each test builds a throwaway copy of the tiny site (tests/tiny_site: the course's extension and
+sphinx-gallery set up as conf.py sets them) with one small test lesson of its own
+(`examples/99_check/plot_99_*.py`), the only one that runs.
 """
 
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_tracked_tree, lesson_env, session_processes
+from conftest import copy_tiny_site, lesson_env, session_processes
 
 pytestmark = pytest.mark.build
 
@@ -25,11 +26,10 @@ def left_running(session: int) -> list[str]:
 
 
 def mini_site(tmp_path: Path, lesson: str, name: str = "plot_99_check.py") -> Path:
-    site = tmp_path / "site"
-    copy_tracked_tree(site)
+    site = copy_tiny_site(tmp_path / "site")
     topic = site / "examples" / "99_check"
     topic.mkdir(parents=True)
-    (topic / "GALLERY_HEADER.rst").write_text(".. _check-lessons:\n\n99. Checks\n----------\n\nBuild checks.\n")
+    (topic / "GALLERY_HEADER.rst").write_text(".. _check-lessons:\n\n99. Checks\n==========\n\nBuild checks.\n")
     (topic / name).write_text(textwrap.dedent(lesson))
     return site
 
