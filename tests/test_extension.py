@@ -11,6 +11,8 @@ notebooks' zip in the site.
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 from bs4 import BeautifulSoup
@@ -82,3 +84,17 @@ def test_the_notebook_is_markdown_with_the_solution_collapsed_and_installs_the_c
 def test_the_site_holds_the_course_wheel_and_the_notebooks_zip(tiny_site):
     assert len(list(tiny_site["html"].glob("dask_course-*.whl"))) == 1
     assert (tiny_site["html"] / "lessons_jupyter.zip").is_file()
+
+
+def test_a_build_that_runs_no_lesson_makes_no_page_outdated(tmp_path, small_data):
+    """sphinx-gallery rewrites every lesson's notebook in a build that runs no lesson
+    (``plot_gallery=0``); the extension's conversion of them must leave every page up to date."""
+    src = copy_tiny_site(tmp_path / "src")
+    env = {**{k: v for k, v in os.environ.items() if k not in ("DASK_SCHEDULER_ADDRESS", "DASK_COURSE_SITE_URL")},
+           "DASK_COURSE_DATA": str(small_data)}
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-D", "plot_gallery=0", "-nWT", "--keep-going",
+               "-d", str(src / "_build" / "doctrees"), str(src), str(src / "_build" / "html")]
+    builds = [subprocess.run(command, cwd=src, env=env, capture_output=True, text=True, timeout=300) for _ in range(2)]
+    for build in builds:
+        assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    assert "0 added, 0 changed, 0 removed" in builds[1].stdout

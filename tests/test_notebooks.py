@@ -1,20 +1,14 @@
 """Downloaded lesson notebooks read as notebooks: no raw reST, solutions collapsed, links into the site.
 
 Unit tests convert small reST snippets and every lesson's notebook as sphinx-gallery writes it;
-two site builds check what learners download: a quick one that runs no lesson (built twice,
-``slow``: not in `make test-fast`, where tests/test_extension.py builds a tiny site instead), and
-the full build of the test session.
+the test session's strict build of the whole site checks what learners download (and
+tests/test_extension.py the notebook of a tiny site's build, in `make test-fast`).
 """
 
 import json
-import os
-import pickle
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -22,7 +16,7 @@ from bs4 import BeautifulSoup
 from sphinx_gallery.notebook import jupyter_notebook, save_notebook
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
 
-from conftest import LESSONS, ROOT, copy_tracked_tree, git_of_the_repository
+from conftest import LESSONS, ROOT
 from tutorial_helpers.sphinxext import notebooks
 from tutorial_helpers.sphinxext.notebooks import Site, to_markdown
 
@@ -353,53 +347,6 @@ def check_built_notebooks(html: Path, source: Path) -> dict[str, dict]:
         assert text.count("<summary>Solution</summary>") >= 1, name
         assert "Instructor notes" not in text, name
     return found
-
-
-def quick_build(tree: Path, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-D", "plot_gallery=0", "-nWT", "--keep-going",
-         "-d", str(out / "doctrees"), ".", str(out / "html")],
-        cwd=tree, capture_output=True, text=True, timeout=600,
-        env={**{k: v for k, v in os.environ.items() if k not in ("DASK_SCHEDULER_ADDRESS", "DASK_COURSE_SITE_URL")},
-             **git_of_the_repository(tree)},
-    )
-
-
-@pytest.fixture(scope="module")
-def quick_site(tmp_path_factory):
-    """The site built without running lessons, then built again with nothing changed, in a copy of
-    the tree: sphinx-gallery writes its pages (here without outputs) into the tree it builds."""
-    tree, out = tmp_path_factory.mktemp("tree"), tmp_path_factory.mktemp("site")
-    copy_tracked_tree(tree)
-    for build in (quick_build(tree, out), rebuild := quick_build(tree, out)):
-        assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    return {"html": out / "html", "doctrees": out / "doctrees", "source": tree, "rebuild_log": rebuild.stdout}
-
-
-@pytest.mark.slow
-def test_quick_build_notebooks_have_no_rst_left(quick_site):
-    check_built_notebooks(quick_site["html"], quick_site["source"])
-
-
-@pytest.mark.slow
-def test_converting_notebooks_makes_no_page_outdated(quick_site):
-    # sphinx-gallery rewrites every notebook in a build that runs no lesson; the pages stay.
-    assert "0 added, 0 changed, 0 removed" in quick_site["rebuild_log"]
-
-
-@pytest.mark.slow
-def test_with_a_base_url_notebooks_link_to_pages_and_anchors_that_exist(quick_site):
-    # The build's own environment, as the hook sees it, with the site at BASE_URL.
-    env = pickle.loads((quick_site["doctrees"] / "environment.pickle").read_bytes())
-    # The standard domain's labels and terms, which Sphinx serves from this data once it set env up.
-    std = env.domaindata["std"]
-    env.domains = SimpleNamespace(standard_domain=SimpleNamespace(
-        labels=std["labels"], anonlabels=std["anonlabels"], objects=std["objects"]))
-    app = SimpleNamespace(srcdir=quick_site["source"], builder=SimpleNamespace(get_target_uri=lambda docname: f"{docname}.html"),
-                          config=SimpleNamespace(html_baseurl=BASE_URL, source_encoding="utf-8-sig"))
-    site = Site.from_sphinx(app, env)
-    markdown = [cell for lesson in LESSONS for cell in notebooks.notebook_markdown(lesson, site, docname(lesson), {})]
-    check_links(quick_site["html"], BASE_URL, markdown)
 
 
 def check_links(html: Path, base_url: str, markdown: list[str]) -> None:
