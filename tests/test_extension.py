@@ -86,6 +86,7 @@ def test_the_site_holds_the_course_wheel_and_the_notebooks_zip(tiny_site):
     assert (tiny_site["html"] / "lessons_jupyter.zip").is_file()
 
 
+@pytest.mark.slow
 def test_a_build_that_runs_no_lesson_makes_no_page_outdated(tmp_path, small_data):
     """sphinx-gallery rewrites every lesson's notebook in a build that runs no lesson
     (``plot_gallery=0``); the extension's conversion of them must leave every page up to date."""
