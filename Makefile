@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 BUILDDIR := _build
 # Exact versions of everything the build and the tests install, from pyproject (`make lock`).
 LOCK := requirements-lock.txt
+# uv installs the lock and makes the lock. It installs in about half pip's time (measured on a fresh
+# venv: 50 s against 94 s, bytecode compiled by both, so that no process compiles the libraries' sources).
+UV_VERSION := 0.13.10
+UV := $(BIN)/uv pip install --python $(BIN)/python --quiet
 # The accessibility checker the browser tests load into each page (from the npm registry).
 AXE_VERSION := 4.14.1
 export AXE_SCRIPT := $(CURDIR)/$(VENV)/axe/node_modules/axe-core/axe.min.js
@@ -36,15 +40,14 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(None if sys.version_info >= (3, 11) else "The course needs Python 3.11 or newer, and $(PYTHON) is Python " + sys.version.split()[0] + ": name a newer one, e.g. make html PYTHON=python3.12")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Could not make $(VENV) with $(PYTHON) -m venv (Debian/Ubuntu: sudo apt-get install python3-venv), then run make again." >&2; exit 1; }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r $(LOCK)
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --upgrade pip uv==$(UV_VERSION)
+	$(UV) --compile-bytecode -r $(LOCK)
+	$(UV) --no-deps -e .
 	@touch $@
 
 # Refresh the lock: the newest releases that pyproject allows, for every Python >= 3.11 and
 # platform (uv's universal resolution). Needs PyPI. Commit the result.
 lock: install
-	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra docs --extra engines --extra test --universal --python-version 3.11 \
 	    --no-header --quiet -o $(LOCK)
 
@@ -95,10 +98,11 @@ test: install graphviz browser mpi hpc data
 	$(BIN)/python -m pytest --durations=20
 
 # Everything but the tests that build the site, run lessons, start batch systems or are otherwise slow
-# (no site build, no cluster, no lesson; the aim is under a minute). The ten slowest tests are listed
-# at the end, so that a test that grows heavy is seen and given a marker (pyproject.toml).
+# (no site build, no cluster, no lesson; the aim is under a minute), spread over the machine's cores
+# (pytest-xdist). The ten slowest tests are listed at the end, so that a test that grows heavy is
+# seen and given a marker (pyproject.toml).
 test-fast: install graphviz
-	$(BIN)/python -m pytest --durations=10 -m "not build and not lessons and not batch and not slow"
+	$(BIN)/python -m pytest -n auto --durations=10 -m "not build and not lessons and not batch and not slow"
 
 # Upgrade early-warning: the strict build and every lesson's results check with the newest
 # releases (pre-releases of dask, distributed, pandas, numpy, pyarrow), in a throwaway copy. Needs PyPI.
