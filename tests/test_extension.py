@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-from conftest import TINY_SITE, copy_tiny_site
+from conftest import TINY_SITE, copy_tiny_site, lesson_env
 from page_checks import page_graphs
 from tutorial_helpers.sphinxext import stamps
 
@@ -91,8 +91,7 @@ def test_a_build_that_runs_no_lesson_makes_no_page_outdated(tmp_path, small_data
     """sphinx-gallery rewrites every lesson's notebook in a build that runs no lesson
     (``plot_gallery=0``); the extension's conversion of them must leave every page up to date."""
     src = copy_tiny_site(tmp_path / "src")
-    env = {**{k: v for k, v in os.environ.items() if k not in ("DASK_SCHEDULER_ADDRESS", "DASK_COURSE_SITE_URL")},
-           "DASK_COURSE_DATA": str(small_data)}
+    env = lesson_env(small_data)
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-D", "plot_gallery=0", "-nWT", "--keep-going",
                "-d", str(src / "_build" / "doctrees"), str(src), str(src / "_build" / "html")]
     builds = [subprocess.run(command, cwd=src, env=env, capture_output=True, text=True, timeout=300) for _ in range(2)]
