@@ -503,7 +503,8 @@ class LearnerRuns:
     def __init__(self, learner: dict, small_data: Path):
         self.learner, self._running, self._stopped, self._starting = learner, set(), False, threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=NOTEBOOKS_AT_ONCE)
-        self.first = self._pool.submit(self._notebook, LESSONS[0], learner["env"])
+        # Lesson 1's run makes the course data on first use: twice the others' time limit, as before.
+        self.first = self._pool.submit(self._notebook, LESSONS[0], learner["env"], 1800)
         self.installed = self._pool.submit(self._install_course)
         self.lessons = {LESSONS[0].stem: self.first, **{
             lesson.stem: self._pool.submit(self._notebook_after_install, lesson, small_data) for lesson in LESSONS[1:]}}
@@ -526,7 +527,7 @@ class LearnerRuns:
             self._running.discard(process)
         return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
-    def _notebook(self, lesson: Path, env: dict) -> dict:
+    def _notebook(self, lesson: Path, env: dict, timeout: float = 900) -> dict:
         """The lesson's notebook, downloaded and run as a learner runs it: the run, and the notebook
         with its outputs."""
         site = self.learner["site"]
@@ -534,7 +535,7 @@ class LearnerRuns:
         folder.mkdir(parents=True)
         notebook = download(lesson_downloads(site, lesson)[f"{lesson.stem}.ipynb"], folder)
         notebook_as_a_learner_runs_it(notebook, lesson_page_html(site, lesson), lesson.stem)
-        run = self._run([self.learner["python"], "-c", RUN_NOTEBOOK, notebook, folder], folder, env, timeout=900)
+        run = self._run([self.learner["python"], "-c", RUN_NOTEBOOK, notebook, folder], folder, env, timeout)
         return {"run": run, "notebook": notebook}
 
     def _install_course(self) -> dict:
