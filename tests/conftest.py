@@ -321,8 +321,15 @@ def notebook_as_a_learner_runs_it(notebook: Path, page_html: str, stem: str) -> 
 
     snippets = [code.strip() for code in copied_code(page_html, "div.highlight-python pre")]
     book = nbformat.read(notebook, as_version=4)
+
+    def code_cell(source: str):
+        cell = nbformat.v4.new_code_cell(source)
+        if book.nbformat_minor < 5:  # sphinx-gallery writes nbformat 4.0, whose cells have no ids
+            del cell["id"]
+        return cell
+
     first, *rest = book.cells
-    cells = [first, nbformat.v4.new_code_cell("from tutorial_helpers import schedulers\n\nschedulers.start_log()")]
+    cells = [first, code_cell("from tutorial_helpers import schedulers\n\nschedulers.start_log()")]
     waiting = list(snippets)
     for cell in rest:
         cells.append(cell)
@@ -330,10 +337,10 @@ def notebook_as_a_learner_runs_it(notebook: Path, page_html: str, stem: str) -> 
             continue
         for code in _FENCED_PYTHON.findall(cell.source):
             if waiting and code.strip() == waiting[0]:
-                cells.append(nbformat.v4.new_code_cell(waiting.pop(0)))
+                cells.append(code_cell(waiting.pop(0)))
     assert not waiting, f"{notebook.name} does not show this snippet of its page: {waiting[0][:200]!r}"
     tests = Path(__file__).parent
-    cells.append(nbformat.v4.new_code_cell(textwrap.dedent(f"""\
+    cells.append(code_cell(textwrap.dedent(f"""\
         import json, sys
         schedulers.stop_log()
         print("computed on:", json.dumps(schedulers.computed_on()))
@@ -344,6 +351,7 @@ def notebook_as_a_learner_runs_it(notebook: Path, page_html: str, stem: str) -> 
         print("results check passed")
     """)))
     book.cells = cells
+    nbformat.validate(book)  # raises: what a learner's Jupyter would complain of
     nbformat.write(book, notebook)
     return notebook
 
