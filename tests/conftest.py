@@ -351,7 +351,7 @@ def notebook_as_a_learner_runs_it(notebook: Path, page_html: str, stem: str) -> 
         print("results check passed")
     """)))
     book.cells = cells
-    nbformat.validate(book)  # raises: what a learner's Jupyter would complain of
+    nbformat.validate(book)  # raises, where writing would only log it
     nbformat.write(book, notebook)
     return notebook
 
