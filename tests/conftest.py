@@ -219,11 +219,25 @@ def _needs_the_site(item) -> bool:
     return "built_site" in getattr(item, "fixturenames", ())
 
 
+def _waits_for_learner_runs(item) -> int:
+    """2 for a test that reads what the learner's notebooks did (it only waits for them), 1 for one
+    that runs its own code in the learner's environment, 0 for the rest."""
+    names = set(getattr(item, "fixturenames", ()))
+    return 2 if names & {"learner_runs", "first_notebook"} else 1 if "course_installed" in names else 0
+
+
+# How much less the tests beside the strict build weigh with the kernel's scheduler than the build:
+# it is the longest chain of `make test` (the site's tests wait for it), and it runs one lesson at a
+# time, so the other tests fill what it leaves of the cores instead of slowing it down.
+NICENESS_BESIDE_THE_BUILD = 5
+
+
 @pytest.hookimpl(trylast=True)  # after `-m` and `-k` deselected what will not run
 def pytest_collection_modifyitems(session, config, items):
     """Tests that need the site run after the others (the batch systems' last); the site starts
-    building now, and the learner's environment is made, while the others run."""
-    needing = [item for item in items if _needs_the_site(item)]
+    building now, and the learner's environment is made, while the others run. Of the site's tests,
+    those that only read the learner's notebook runs come last, so that the others run beside them."""
+    needing = sorted((item for item in items if _needs_the_site(item)), key=_waits_for_learner_runs)
     if not needing or config.option.collectonly:
         return
     # The jobs on the batch systems run after everything else, on a machine no build or notebook
@@ -232,6 +246,7 @@ def pytest_collection_modifyitems(session, config, items):
     batch = [item for item in items if item.get_closest_marker("batch") and not _needs_the_site(item)]
     items[:] = [item for item in items if not _needs_the_site(item) and item not in batch] + needing + batch
     config.stash[SITE_BUILD] = SiteBuild(_session_folder(config), _small_data(config))
+    os.nice(NICENESS_BESIDE_THE_BUILD)  # this process and what it starts from now on; not the build
     if any("learner" in item.fixturenames for item in needing):
         config.stash[LEARNER] = LearnerEnvironment(_session_folder(config))
         config.stash[LEARNER_WANTED] = True
@@ -242,6 +257,11 @@ _LESSON_TIME = re.compile(r"^\s+- (\S+\.py):\s+([0-9.]+) sec", re.M)
 SLOWEST_LESSONS_SHOWN = 10
 
 
+def lesson_seconds(build_log: str) -> dict[str, float]:
+    """How long each lesson ran in a build, from its log, by the lesson's path."""
+    return {name: float(time) for name, time in _LESSON_TIME.findall(build_log)}
+
+
 def pytest_terminal_summary(terminalreporter, config):
     """After the slowest tests, the slowest lessons of the strict build: where its time went."""
     build = config.stash.get(SITE_BUILD, None)
@@ -249,7 +269,7 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     build.log.seek(0)
     log = build.log.read()
-    seconds = {name: float(time) for name, time in _LESSON_TIME.findall(log)}
+    seconds = lesson_seconds(log)
     if not seconds:
         terminalreporter.write_line(f"No lesson times in the strict build's log ({len(log):,} characters; sphinx-gallery's "
                                     f"summary {'found' if 'computation time summary' in log else 'missing'}).")
@@ -503,19 +523,22 @@ class LearnerRuns:
        the course package from the site, and the lesson makes the course data on first use;
     2. the setup page's course-package command, with the wheel downloaded from the page's link;
     3. every other lesson's notebook on the small data (the course's for FULL_SIZE),
-       NOTEBOOKS_AT_ONCE at a time, in course order.
+       NOTEBOOKS_AT_ONCE at a time, the longest first (FULL_SIZE, then by the time the lesson took
+       in the strict build), so that no long one is left to run alone at the end.
 
     Each notebook runs as `notebook_as_a_learner_runs_it` makes it; each step is a future that the
     tests read (``first``, ``installed``, ``lessons[stem]``)."""
 
-    def __init__(self, learner: dict, small_data: Path):
+    def __init__(self, learner: dict, small_data: Path, build_log: str):
         self.learner, self._running, self._stopped, self._starting = learner, set(), False, threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=NOTEBOOKS_AT_ONCE)
         # Lesson 1's run makes the course data on first use: twice the others' time limit, as before.
         self.first = self._pool.submit(self._notebook, LESSONS[0], learner["env"], 1800)
         self.installed = self._pool.submit(self._install_course)
+        built_in = {Path(name).stem: seconds for name, seconds in lesson_seconds(build_log).items()}
+        longest_first = sorted(LESSONS[1:], key=lambda lesson: (lesson.stem not in FULL_SIZE, -built_in.get(lesson.stem, 0)))
         self.lessons = {LESSONS[0].stem: self.first, **{
-            lesson.stem: self._pool.submit(self._notebook_after_install, lesson, small_data) for lesson in LESSONS[1:]}}
+            lesson.stem: self._pool.submit(self._notebook_after_install, lesson, small_data) for lesson in longest_first}}
 
     def _run(self, args: list, cwd: Path, env: dict, timeout: float) -> subprocess.CompletedProcess:
         """`subprocess.run`, in a session of its own that `stop` ends (and so does pytest's death)."""
@@ -574,10 +597,10 @@ class LearnerRuns:
 
 
 @pytest.fixture(scope="session")
-def learner_runs(request, learner, small_data):
+def learner_runs(request, learner, small_data, built_site):
     """The learner's runs (`LearnerRuns`), started once."""
     if LEARNER_RUNS not in request.config.stash:
-        request.config.stash[LEARNER_RUNS] = LearnerRuns(learner, small_data)
+        request.config.stash[LEARNER_RUNS] = LearnerRuns(learner, small_data, built_site["log"])
     return request.config.stash[LEARNER_RUNS]
 
 
