@@ -7,7 +7,6 @@ to download a browser or a driver. The site is served over HTTP from 127.0.0.1, 
 search loads its index with requests that file: pages may not make.
 """
 
-import functools
 import json
 import os
 import re
@@ -114,20 +113,6 @@ def open_page(browser, url: str) -> None:
     WebDriverWait(browser, 30).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
-@pytest.fixture(scope="module")
-def visits(browser, server, site, pages) -> dict[str, dict]:
-    """Open every page once; record its console errors, broken images and code blocks."""
-    browser.get_log("browser")  # start with an empty log
-    seen = {}
-    for page in pages:
-        name = page.relative_to(site).as_posix()
-        open_page(browser, server + name)
-        seen[name] = browser.execute_async_script(INSPECT_PAGE)
-        seen[name]["console"] = [entry["message"] for entry in browser.get_log("browser")
-                                 if entry["level"] == "SEVERE"]
-    return seen
-
-
 def lesson_url(server: str, lesson: Path) -> str:
     return lesson_page_url(server, lesson)
 
@@ -140,20 +125,36 @@ axe.run(document, {resultTypes: ["violations"]}).then(result => done(result.viol
   .filter(v => v.impact === "serious" || v.impact === "critical")
   .map(v => `${v.id} (${v.impact}, ${v.nodes.length}x): ${v.help}: ${v.nodes[0].target.join(" ")}`)));
 """
+# The pages axe-core checks: the home page, the lessons index and every lesson.
+AXE_PAGES = {"docs/index.html", "lessons/index.html", *(lesson_url("", lesson) for lesson in LESSONS)}
 
 
-def test_no_serious_accessibility_violations(browser, server):
+@pytest.fixture(scope="module")
+def visits(browser, server, site, pages) -> dict[str, dict]:
+    """Open every page once; record its console errors, broken images and code blocks, and on
+    AXE_PAGES, axe-core's serious and critical findings (with the console read first)."""
+    axe = AXE_SCRIPT.read_text() if AXE_SCRIPT.is_file() else None
+    browser.get_log("browser")  # start with an empty log
+    seen = {}
+    for page in pages:
+        name = page.relative_to(site).as_posix()
+        open_page(browser, server + name)
+        seen[name] = browser.execute_async_script(INSPECT_PAGE)
+        seen[name]["console"] = [entry["message"] for entry in browser.get_log("browser")
+                                 if entry["level"] == "SEVERE"]
+        if axe and name in AXE_PAGES:
+            browser.execute_script(axe)
+            seen[name]["axe"] = browser.execute_async_script(RUN_AXE)
+            browser.get_log("browser")  # what axe-core itself logged is not the next page's
+    return seen
+
+
+def test_no_serious_accessibility_violations(visits):
     """axe-core on the home page, the lessons index and every lesson: no serious or critical issue."""
     if not AXE_SCRIPT.is_file():
         pytest.fail(f"axe-core is missing at {AXE_SCRIPT}: run `make browser`")
-    axe = AXE_SCRIPT.read_text()
-    found = {}
-    for page in ["docs/index.html", "lessons/index.html", *(lesson_url("", lesson) for lesson in LESSONS)]:
-        open_page(browser, server + page)
-        browser.execute_script(axe)
-        violations = browser.execute_async_script(RUN_AXE)
-        if violations:
-            found[page] = violations
+    assert AXE_PAGES <= visits.keys(), AXE_PAGES - visits.keys()
+    found = {name: visits[name]["axe"] for name in AXE_PAGES if visits[name]["axe"]}
     assert not found, found
 
 
@@ -240,28 +241,34 @@ def test_the_copy_button_copies_the_code(browser, server):
     assert copied == block.find_element(By.TAG_NAME, "pre").get_attribute("textContent").rstrip("\n")
 
 
+# The elements whose attribute names another file of the site.
+LINKING = [("a", "href"), ("link", "href"), ("img", "src"), ("script", "src")]
+
+
 def test_every_local_link_resolves(site, pages):
-    @functools.cache
-    def anchors(path: Path) -> set[str]:
-        soup = BeautifulSoup(path.read_text(), "html.parser")
-        return {tag["id"] for tag in soup.select("[id]")} | {tag["name"] for tag in soup.select("a[name]")}
+    parsed = {}  # each page's link targets and anchors, parsed once: the largest are performance reports
+
+    def read(path: Path) -> tuple[list[str], set[str]]:
+        if path not in parsed:
+            soup = BeautifulSoup(path.read_text(), "html.parser")
+            targets = [element[attribute] for tag, attribute in LINKING for element in soup.select(f"{tag}[{attribute}]")]
+            anchors = {tag["id"] for tag in soup.select("[id]")} | {tag["name"] for tag in soup.select("a[name]")}
+            parsed[path] = targets, anchors
+        return parsed[path]
 
     broken = []
-    for page in pages:
-        soup = BeautifulSoup(page.read_text(), "html.parser")
-        for tag, attribute in [("a", "href"), ("link", "href"), ("img", "src"), ("script", "src")]:
-            for element in soup.select(f"{tag}[{attribute}]"):
-                target = element[attribute]
-                parts = urlsplit(target)
-                if parts.scheme or target.startswith("//") or not target:
-                    continue  # another site: no network here, and not ours to check
-                path = (page.parent / unquote(parts.path)).resolve() if parts.path else page
-                if path.is_dir():
-                    path = path / "index.html"
-                if not path.is_file():
-                    broken.append(f"{page.relative_to(site)}: {target}")
-                elif parts.fragment and path.suffix == ".html" and unquote(parts.fragment) not in anchors(path):
-                    broken.append(f"{page.relative_to(site)}: {target} (no such anchor)")
+    for page in (page.resolve() for page in pages):
+        for target in read(page)[0]:
+            parts = urlsplit(target)
+            if parts.scheme or target.startswith("//") or not target:
+                continue  # another site: no network here, and not ours to check
+            path = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if path.is_dir():
+                path = path / "index.html"
+            if not path.is_file():
+                broken.append(f"{page.relative_to(site.resolve())}: {target}")
+            elif parts.fragment and path.suffix == ".html" and unquote(parts.fragment) not in read(path)[1]:
+                broken.append(f"{page.relative_to(site.resolve())}: {target} (no such anchor)")
     assert not broken
 
 
