@@ -45,7 +45,7 @@ def trip_files(data_dir=None, *, generate_if_missing=True) -> list[Path]:
     """Return the monthly trip CSVs of the data folder, sorted; a `DataError` if any is missing.
 
     Where the folder holds no data yet, first writes the default synthetic data set there
-    (`generate`, about 10 s and 265 MB; once), unless ``generate_if_missing`` is false. A folder
+    (`generate`, about 20 s and 265 MB; once), unless ``generate_if_missing`` is false. A folder
     whose data is incomplete or corrupt is never overwritten: the error names the command to fix it.
     Cheap otherwise: checks that each file listed in ``manifest.json`` exists with its recorded size.
     """
