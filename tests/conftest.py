@@ -517,7 +517,7 @@ NOTEBOOKS_AT_ONCE = 2
 
 class LearnerRuns:
     """What runs in the learner's environment, in the background from the first test that needs the
-    built site (`_learner_runs_start_with_the_site`), while the other tests of the site run:
+    built site (`pytest_runtest_setup`), while the other tests of the site run:
 
     1. lesson 1's downloaded notebook, with nothing but Jupyter installed: its first cell installs
        the course package from the site, and the lesson makes the course data on first use;
@@ -604,16 +604,23 @@ def learner_runs(request, learner, small_data, built_site):
     return request.config.stash[LEARNER_RUNS]
 
 
-@pytest.fixture(autouse=True)
-def _learner_runs_start_with_the_site(request):
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
     """With the first test that needs the site, once it built, the learner's runs start in the
-    background, if any test reads them."""
-    if (request.config.stash.get(LEARNER_WANTED, False) and _needs_the_site(request.node)
-            and request.getfixturevalue("built_site")["returncode"] == 0):
-        try:
-            request.getfixturevalue("learner_runs")
-        except Exception:  # no learner's environment: the tests that use it say why, the others go on
-            request.config.stash[LEARNER_WANTED] = False
+    background, if any test reads them: before that test's fixtures, so that a module's own long
+    fixture (test_browser's visit of every page) does not hold them back."""
+    config = item.config
+    if not (config.stash.get(LEARNER_WANTED, False) and _needs_the_site(item)):
+        return
+    config.stash[LEARNER_WANTED] = False
+    build = config.stash[SITE_BUILD].wait()
+    if build["returncode"] != 0 or LEARNER_RUNS in config.stash:
+        return
+    try:
+        learner = {**config.stash[LEARNER].wait(), "site": config.stash[SITE_BUILD].serve()}
+        config.stash[LEARNER_RUNS] = LearnerRuns(learner, _small_data(config), build["log"])
+    except Exception:  # no learner's environment: the tests that use it say why (`learner`), the others go on
+        pass
 
 
 @pytest.fixture(scope="session")
