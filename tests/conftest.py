@@ -476,21 +476,25 @@ class LearnerEnvironment:
             **{k: v for k, v in os.environ.items() if k.startswith("PIP_")},
         }
         make_env, self.install_course = setup_commands(PIP_SECTION)[:2]
-        self.log = open(folder / "learner-env.log", "w+")
+        self.log, self._made = open(folder / "learner-env.log", "w+"), None
         self.process = subprocess.Popen(["bash", "-euo", "pipefail", "-c", "\n".join(make_env)], cwd=self.work,
                                         env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True, preexec_fn=_stop_with_pytest)
 
     def wait(self) -> dict:
-        self.process.wait(timeout=1200)
-        self.log.seek(0)
-        assert self.process.returncode == 0, self.log.read()[-3000:]
-        python = self.work / "dask-course" / "bin" / "python"
-        has_course = subprocess.run([python, "-c", "import tutorial_helpers"], env=self.env, capture_output=True)
-        assert has_course.returncode != 0, "the environment has the course package before anything installed it"
-        env = dict(self.env, PATH=f"{python.parent}{os.pathsep}{self.env['PATH']}")  # as `source .../activate` does
-        return {"home": self.home, "work": self.work, "env": env, "python": python,
-                "install_course": self.install_course}
+        """The environment, once made and checked; the same answer every time after that (the
+        course package is then installed into it by what runs there)."""
+        if self._made is None:
+            self.process.wait(timeout=1200)
+            self.log.seek(0)
+            assert self.process.returncode == 0, self.log.read()[-3000:]
+            python = self.work / "dask-course" / "bin" / "python"
+            has_course = subprocess.run([python, "-c", "import tutorial_helpers"], env=self.env, capture_output=True)
+            assert has_course.returncode != 0, "the environment has the course package before anything installed it"
+            env = dict(self.env, PATH=f"{python.parent}{os.pathsep}{self.env['PATH']}")  # as `source .../activate` does
+            self._made = {"home": self.home, "work": self.work, "env": env, "python": python,
+                          "install_course": self.install_course}
+        return self._made
 
     def stop(self) -> None:
         if self.process.poll() is None:
