@@ -600,12 +600,19 @@ class LearnerRuns:
         self._pool.shutdown(wait=True)
 
 
+def _learner_runs(config) -> LearnerRuns:
+    """The learner's runs (`LearnerRuns`), started once, on the built and served site."""
+    if LEARNER_RUNS not in config.stash:
+        build = config.stash[SITE_BUILD].wait()
+        learner = {**config.stash[LEARNER].wait(), "site": config.stash[SITE_BUILD].serve()}
+        config.stash[LEARNER_RUNS] = LearnerRuns(learner, _small_data(config), build["log"])
+    return config.stash[LEARNER_RUNS]
+
+
 @pytest.fixture(scope="session")
-def learner_runs(request, learner, small_data, built_site):
-    """The learner's runs (`LearnerRuns`), started once."""
-    if LEARNER_RUNS not in request.config.stash:
-        request.config.stash[LEARNER_RUNS] = LearnerRuns(learner, small_data, built_site["log"])
-    return request.config.stash[LEARNER_RUNS]
+def learner_runs(request, learner):
+    """The learner's runs (`LearnerRuns`), once the site built and the learner's environment is made."""
+    return _learner_runs(request.config)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -617,14 +624,9 @@ def pytest_runtest_setup(item):
     if not (config.stash.get(LEARNER_WANTED, False) and _needs_the_site(item)):
         return
     config.stash[LEARNER_WANTED] = False
-    build = config.stash[SITE_BUILD].wait()
-    if build["returncode"] != 0 or LEARNER_RUNS in config.stash:
-        return
-    try:
-        learner = {**config.stash[LEARNER].wait(), "site": config.stash[SITE_BUILD].serve()}
-        config.stash[LEARNER_RUNS] = LearnerRuns(learner, _small_data(config), build["log"])
-    except Exception:  # no learner's environment: the tests that use it say why (`learner`), the others go on
-        pass
+    if config.stash[SITE_BUILD].wait()["returncode"] == 0:
+        with contextlib.suppress(Exception):  # no learner's environment: the tests that use it say why (`learner`)
+            _learner_runs(config)
 
 
 @pytest.fixture(scope="session")

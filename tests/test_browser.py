@@ -126,7 +126,7 @@ axe.run(document, {resultTypes: ["violations"]}).then(result => done(result.viol
   .map(v => `${v.id} (${v.impact}, ${v.nodes.length}x): ${v.help}: ${v.nodes[0].target.join(" ")}`)));
 """
 # The pages axe-core checks: the home page, the lessons index and every lesson.
-AXE_PAGES = {"docs/index.html", "lessons/index.html", *(lesson_url("", lesson) for lesson in LESSONS)}
+AXE_PAGES = {"docs/index.html", "lessons/index.html", *(lesson_page_name(lesson) for lesson in LESSONS)}
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +256,7 @@ def test_every_local_link_resolves(site, pages):
             parsed[path] = targets, anchors
         return parsed[path]
 
-    broken = []
+    root, broken = site.resolve(), []
     for page in (page.resolve() for page in pages):
         for target in read(page)[0]:
             parts = urlsplit(target)
@@ -266,9 +266,9 @@ def test_every_local_link_resolves(site, pages):
             if path.is_dir():
                 path = path / "index.html"
             if not path.is_file():
-                broken.append(f"{page.relative_to(site.resolve())}: {target}")
+                broken.append(f"{page.relative_to(root)}: {target}")
             elif parts.fragment and path.suffix == ".html" and unquote(parts.fragment) not in read(path)[1]:
-                broken.append(f"{page.relative_to(site.resolve())}: {target} (no such anchor)")
+                broken.append(f"{page.relative_to(root)}: {target} (no such anchor)")
     assert not broken
 
 
